@@ -1,0 +1,5 @@
+//go:build !openblas || !cgo
+
+package backend
+
+const name = "gonum (pure Go)"
