@@ -1,0 +1,217 @@
+package reward
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/golign/golign/alignment/pref"
+	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/mat"
+)
+
+// Linear is the linear Bradley–Terry reward model r_θ(x, y) = θᵀφ(x, y).
+//
+// With u = φ(x, y_w) − φ(x, y_l) the margin is m = θᵀu, the per-pair loss
+// gradient is g = −(1 − σ(θᵀu)) u and the Hessian of the training objective is
+//
+//	H = Σᵢ ŵᵢ σ(mᵢ)(1 − σ(mᵢ)) uᵢuᵢᵀ + λI,   ŵᵢ = wᵢ/Σw,
+//
+// which equals the Gauss–Newton matrix (the true Fisher of the Bernoulli
+// likelihood) because the margin is linear in θ (papers.md §0). The objective
+// is strictly convex for λ > 0.
+type Linear struct {
+	// Theta is θ, one weight per feature.
+	Theta []float64
+	// L2 is the strength λ of the penalty (λ/2)‖θ‖² the model is trained with.
+	L2 float64
+}
+
+// NewLinear returns a linear model with a copy of theta and L2 strength l2.
+func NewLinear(theta []float64, l2 float64) (*Linear, error) {
+	if len(theta) == 0 {
+		return nil, fmt.Errorf("reward: linear model needs at least one weight")
+	}
+	for i, v := range theta {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("reward: weight %d is %v", i, v)
+		}
+	}
+	if l2 < 0 || math.IsNaN(l2) {
+		return nil, fmt.Errorf("reward: L2 strength %v is negative", l2)
+	}
+	return &Linear{Theta: append([]float64(nil), theta...), L2: l2}, nil
+}
+
+// InputDim returns the feature dimension d = len(Theta).
+func (m *Linear) InputDim() int { return len(m.Theta) }
+
+// NumParams returns the number of parameters, d.
+func (m *Linear) NumParams() int { return len(m.Theta) }
+
+// Params returns θ (not a copy).
+func (m *Linear) Params() []float64 { return m.Theta }
+
+// Regularization returns λ.
+func (m *Linear) Regularization() float64 { return m.L2 }
+
+// Layers returns the single layer of the model: W = θᵀ, 1×d, no bias.
+func (m *Linear) Layers() []Layer {
+	return []Layer{{Name: "linear", Offset: 0, Out: 1, In: len(m.Theta)}}
+}
+
+// Score returns θᵀφᵢ for each row φᵢ of features.
+func (m *Linear) Score(features *mat.Dense) ([]float64, error) {
+	n, err := checkScoreInput(features, len(m.Theta))
+	if err != nil {
+		return nil, err
+	}
+	r := make([]float64, n)
+	mat.NewVecDense(n, r).MulVec(features, mat.NewVecDense(len(m.Theta), m.Theta))
+	return r, nil
+}
+
+// Margins returns θᵀ(φ_w − φ_l) for every pair of c.
+func (m *Linear) Margins(c *pref.Comparisons) ([]float64, error) { return margins(m, c) }
+
+// Accuracy returns the weighted fraction of pairs ranked correctly.
+func (m *Linear) Accuracy(c *pref.Comparisons) (float64, error) { return accuracy(m, c) }
+
+// Loss returns the weighted mean Bradley–Terry loss of c (no L2 term).
+func (m *Linear) Loss(c *pref.Comparisons) (float64, error) { return meanLoss(m, c) }
+
+// differences writes u = φ_w − φ_l for pairs start … start+b−1 of c into dst
+// (b×d) and their margins θᵀu into margins (length b, may be nil).
+func (m *Linear) differences(c *pref.Comparisons, start int, margins []float64, dst *mat.Dense) error {
+	b, d := dst.Dims()
+	if err := checkBlock(c, start, b, len(m.Theta), margins); err != nil {
+		return err
+	}
+	dst.Sub(c.Chosen.Slice(start, start+b, 0, d), c.Rejected.Slice(start, start+b, 0, d))
+	if margins != nil {
+		mat.NewVecDense(b, margins).MulVec(dst, mat.NewVecDense(d, m.Theta))
+	}
+	return nil
+}
+
+// checkBlock validates a request for rows start … start+b−1 of c for a model
+// with input dimension d.
+func checkBlock(c *pref.Comparisons, start, b, d int, margins []float64) error {
+	if err := checkComparisons(c, d); err != nil {
+		return err
+	}
+	if start < 0 || start+b > c.Len() {
+		return fmt.Errorf("reward: rows %d…%d are outside the %d comparisons", start, start+b-1, c.Len())
+	}
+	if margins != nil && len(margins) != b {
+		return fmt.Errorf("reward: %d margins for a block of %d pairs", len(margins), b)
+	}
+	return nil
+}
+
+// MarginGradients writes the margin gradients ∇θ mᵢ = uᵢ = φ_w − φ_l of pairs
+// start … start+b−1 of c into the rows of dst (b×d), and their margins into
+// margins (length b; nil to skip).
+func (m *Linear) MarginGradients(c *pref.Comparisons, start int, margins []float64, dst *mat.Dense) error {
+	if _, cols := dst.Dims(); cols != len(m.Theta) {
+		return fmt.Errorf("reward: gradient block has %d columns for %d parameters", cols, len(m.Theta))
+	}
+	return m.differences(c, start, margins, dst)
+}
+
+// LayerTerms fills terms[0] (the only layer) for pairs start … start+b−1 of
+// c, b being the number of rows of terms[0].AChosen: the inputs are φ_w and
+// φ_l, and the margin's output gradients are +1 and −1.
+func (m *Linear) LayerTerms(c *pref.Comparisons, start int, terms []LayerTerms) error {
+	if len(terms) != 1 {
+		return fmt.Errorf("reward: linear model has 1 layer, got terms for %d", len(terms))
+	}
+	t := terms[0]
+	b, d := t.AChosen.Dims()
+	if err := checkBlock(c, start, b, len(m.Theta), nil); err != nil {
+		return err
+	}
+	t.AChosen.Copy(c.Chosen.Slice(start, start+b, 0, d))
+	t.ARejected.Copy(c.Rejected.Slice(start, start+b, 0, d))
+	for i := 0; i < b; i++ {
+		t.SChosen.Set(i, 0, 1)
+		t.SRejected.Set(i, 0, -1)
+	}
+	return nil
+}
+
+// PairGradients returns the n×d matrix whose row i is the loss gradient
+// gᵢ = −(1 − σ(θᵀuᵢ)) uᵢ of pair i (unweighted, without the L2 term).
+func (m *Linear) PairGradients(c *pref.Comparisons) (*mat.Dense, error) {
+	if err := checkComparisons(c, len(m.Theta)); err != nil {
+		return nil, err
+	}
+	n := c.Len()
+	g := mat.NewDense(n, len(m.Theta), nil)
+	mg := make([]float64, n)
+	if err := m.differences(c, 0, mg, g); err != nil {
+		return nil, err
+	}
+	for i, v := range mg {
+		floats.Scale(-(1 - sigmoid(v)), g.RawRowView(i))
+	}
+	return g, nil
+}
+
+// objective prepares the training objective of c for m.
+func (m *Linear) objective(c *pref.Comparisons) (*linearObjective, error) {
+	w, err := checkTrainingData(c, len(m.Theta))
+	if err != nil {
+		return nil, err
+	}
+	n := c.Len()
+	u := mat.NewDense(n, len(m.Theta), nil)
+	if err := m.differences(c, 0, nil, u); err != nil {
+		return nil, err
+	}
+	return newLinearObjective(u, w, m.L2), nil
+}
+
+// Objective returns the training objective L(θ) = Σ ŵᵢ ℓᵢ + (λ/2)‖θ‖² on c.
+func (m *Linear) Objective(c *pref.Comparisons) (float64, error) {
+	o, err := m.objective(c)
+	if err != nil {
+		return 0, err
+	}
+	return o.value(m.Theta, nil), nil
+}
+
+// Gradient returns ∇L(θ) = Σ ŵᵢ gᵢ + λθ on c.
+func (m *Linear) Gradient(c *pref.Comparisons) ([]float64, error) {
+	o, err := m.objective(c)
+	if err != nil {
+		return nil, err
+	}
+	g := make([]float64, len(m.Theta))
+	o.value(m.Theta, g)
+	return g, nil
+}
+
+// Hessian returns H = Σ ŵᵢ σ(mᵢ)(1−σ(mᵢ)) uᵢuᵢᵀ + λI on c (d×d), at a cost
+// of O(n·d²).
+func (m *Linear) Hessian(c *pref.Comparisons) (*mat.SymDense, error) {
+	o, err := m.objective(c)
+	if err != nil {
+		return nil, err
+	}
+	h := mat.NewSymDense(len(m.Theta), nil)
+	o.hessian(m.Theta, h)
+	return h, nil
+}
+
+// HessianVec returns H v on c in O(n·d) without forming H:
+// Uᵀ(ŵ ⊙ σ(1−σ) ⊙ (U v)) + λv.
+func (m *Linear) HessianVec(c *pref.Comparisons, v []float64) ([]float64, error) {
+	if len(v) != len(m.Theta) {
+		return nil, fmt.Errorf("reward: vector has length %d for %d parameters", len(v), len(m.Theta))
+	}
+	o, err := m.objective(c)
+	if err != nil {
+		return nil, err
+	}
+	return o.hessianVec(m.Theta, v), nil
+}
