@@ -1,0 +1,54 @@
+# golign's build. `make` sets up a fresh machine and runs the tour; `make test`
+# runs every test. See README.md.
+
+export PATH := $(PATH):/usr/local/go/bin:$(HOME)/go/bin
+GO      ?= go
+TAGS    ?= openblas
+BIN     := bin/golign
+OUT     := out
+
+.PHONY: all tour deps build install test gotest lint fuzz jupyter notebooks browser clean
+
+all: tour
+
+deps:
+	@bash scripts/deps.sh
+
+build: deps
+	$(GO) build -tags '$(TAGS)' -o $(BIN) ./cmd/golign
+
+install: build
+	$(BIN) install --user
+
+tour: install
+	@mkdir -p $(OUT)
+	$(BIN) run notebooks/tour.ipynb -o $(OUT)/tour.ipynb --html $(OUT)/tour.html
+	@echo
+	@echo "The executed tour is in $(OUT)/tour.ipynb and its report in $(OUT)/tour.html (open it in a browser)."
+	@echo "To work in Jupyter: jupyter notebook notebooks/   (choose the kernel \"Go (golign)\")"
+	@echo "or in a terminal:    jupyter console --kernel golign"
+
+test: build lint gotest fuzz jupyter notebooks browser
+	@echo "all tests passed"
+
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go' | grep -v '^stdlib/'))" || { gofmt -l $$(git ls-files '*.go' | grep -v '^stdlib/'); echo "gofmt: files above need formatting"; exit 1; }
+	$(GO) vet -tags '$(TAGS)' ./...
+
+gotest:
+	$(GO) test -tags '$(TAGS)' -count=1 ./...
+
+fuzz:
+	@bash scripts/fuzz.sh 5s
+
+jupyter: build
+	GOLIGN=$(abspath $(BIN)) bash test/jupyter/run.sh
+
+notebooks: build
+	$(BIN) test notebooks
+
+browser: build
+	GOLIGN=$(abspath $(BIN)) bash test/browser/run.sh
+
+clean:
+	rm -rf bin $(OUT)

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the system packages golign's build and tests use: OpenBLAS and
+# LAPACKE for the fast linear-algebra backend, Jupyter (client, Notebook,
+# console, nbconvert, the kernel conformance suite, ipykernel as the peer in
+# benchmarks), NumPy for side-by-side numerics, and Chromium for the browser
+# checks. Packages already installed are left alone.
+set -euo pipefail
+
+packages=(
+	libopenblas-dev liblapacke-dev
+	jupyter-client jupyter-notebook jupyter-console
+	python3-jupyter-client python3-jupyter-kernel-test python3-nbclient
+	python3-nbconvert python3-ipykernel python3-numpy
+	chromium
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
+echo "installing: ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
