@@ -3,6 +3,8 @@ package policy
 import (
 	"fmt"
 	"math"
+
+	"github.com/golign/golign/alignment/internal/parallel"
 )
 
 // LogSoftmax writes log softmax(logits) into dst (allocated when nil) and
@@ -66,7 +68,7 @@ func LogProbs(p Policy, contexts []Context, responses [][]int) ([]float64, error
 		return nil, fmt.Errorf("policy: %d contexts but %d responses", len(contexts), len(responses))
 	}
 	out := make([]float64, len(contexts))
-	err := parallelFor(len(contexts), func(i int) error {
+	err := parallel.For(len(contexts), func(i int) error {
 		_, s, err := LogProb(p, contexts[i], responses[i])
 		if err != nil {
 			return fmt.Errorf("pair %d: %w", i, err)

@@ -11,10 +11,10 @@ package policy
 
 import (
 	"fmt"
-	"runtime"
-	"sync"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/golign/golign/alignment/internal/parallel"
 )
 
 // Policy is an autoregressive language model over the token ids
@@ -93,7 +93,7 @@ func NextLogits(p Policy, contexts []Context) (*mat.Dense, error) {
 		return nil, fmt.Errorf("policy: no contexts")
 	}
 	out := mat.NewDense(len(contexts), p.VocabSize(), nil)
-	err := parallelFor(len(contexts), func(i int) error {
+	err := parallel.For(len(contexts), func(i int) error {
 		l, err := p.Logits(contexts[i].Tokens())
 		if err != nil {
 			return fmt.Errorf("context %d: %w", i, err)
@@ -106,33 +106,4 @@ func NextLogits(p Policy, contexts []Context) (*mat.Dense, error) {
 		return nil, err
 	}
 	return out, nil
-}
-
-// parallelFor runs f(0..n-1) on GOMAXPROCS goroutines and returns the error
-// of the lowest index that failed.
-func parallelFor(n int, f func(i int) error) error {
-	workers := min(runtime.GOMAXPROCS(0), n)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				errs[i] = f(i)
-			}
-		}()
-	}
-	for i := 0; i < n; i++ {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
+
+	"github.com/golign/golign/alignment/internal/parallel"
 )
 
 // SampleConfig configures sampling. The zero value samples at temperature 1
@@ -155,7 +157,7 @@ func Sample(p Policy, contexts []Context, cfg SampleConfig) ([][]int, error) {
 		return nil, err
 	}
 	out := make([][]int, len(contexts))
-	err := parallelFor(len(contexts), func(i int) error {
+	err := parallel.For(len(contexts), func(i int) error {
 		rng := rand.New(rand.NewPCG(cfg.Seed, uint64(i)))
 		r, err := sampleOne(p, contexts[i].Tokens(), cfg, rng)
 		if err != nil {
