@@ -1,0 +1,155 @@
+package pref
+
+import (
+	"bytes"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"codeberg.org/sbinet/npyio/npy"
+	"codeberg.org/sbinet/npyio/npz"
+	"gonum.org/v1/gonum/mat"
+)
+
+func smallComparisons() *Comparisons {
+	return &Comparisons{
+		Chosen:   mat.NewDense(3, 2, []float64{1, 2, 3, 4, 5, 6}),
+		Rejected: mat.NewDense(3, 2, []float64{-1, 0.5, 1e-300, 7, 8, -9}),
+		Labeler:  []string{"alice", "bob", "alice"},
+		Weight:   []float64{1, 0.5, 2},
+	}
+}
+
+func TestNPZRoundTrip(t *testing.T) {
+	c := smallComparisons()
+	path := filepath.Join(t.TempDir(), "c.npz")
+	if err := SaveNPZ(path, c); err != nil {
+		t.Fatal(err)
+	}
+	got, err := LoadNPZ(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !mat.Equal(got.Chosen, c.Chosen) || !mat.Equal(got.Rejected, c.Rejected) ||
+		!reflect.DeepEqual(got.Labeler, c.Labeler) || !reflect.DeepEqual(got.Weight, c.Weight) {
+		t.Errorf("round trip gave %+v, want %+v", got, c)
+	}
+}
+
+// testdata/numpy.npz was written by numpy.savez: a Fortran-ordered float32
+// "chosen" = arange(6).reshape(3, 2), a float64 "rejected" = −chosen,
+// int64 labelers [3, 1, 2] and weights [1, 0.5, 2].
+func TestLoadNumPyArchive(t *testing.T) {
+	c, err := LoadNPZ("testdata/numpy.npz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := mat.NewDense(3, 2, []float64{0, 1, 2, 3, 4, 5})
+	if !mat.Equal(c.Chosen, want) {
+		t.Errorf("chosen = %v, want %v", mat.Formatted(c.Chosen), mat.Formatted(want))
+	}
+	want.Scale(-1, want)
+	if !mat.Equal(c.Rejected, want) {
+		t.Errorf("rejected = %v", mat.Formatted(c.Rejected))
+	}
+	if !reflect.DeepEqual(c.Labeler, []string{"3", "1", "2"}) || !reflect.DeepEqual(c.Weight, []float64{1, 0.5, 2}) {
+		t.Errorf("labeler %v weight %v", c.Labeler, c.Weight)
+	}
+}
+
+func writeNPY(t *testing.T, dir, name string, v any) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := npy.Write(&b, v); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestLoadNPY(t *testing.T) {
+	dir := t.TempDir()
+	c := smallComparisons()
+	got, err := LoadNPY(writeNPY(t, dir, "c.npy", c.Chosen), writeNPY(t, dir, "r.npy", c.Rejected))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !mat.Equal(got.Chosen, c.Chosen) || !mat.Equal(got.Rejected, c.Rejected) {
+		t.Error("features changed")
+	}
+}
+
+func TestNPYBadInput(t *testing.T) {
+	dir := t.TempDir()
+	good := writeNPY(t, dir, "good.npy", mat.NewDense(2, 2, []float64{1, 2, 3, 4}))
+	inf := mat.NewDense(2, 3, []float64{1, 2, 3, 4, math.Inf(-1), 6})
+	tests := []struct {
+		name            string
+		chosen, rejectd string
+		file            string
+		line            int
+		field           string
+	}{
+		{"NaN (written by NumPy)", "testdata/nan.npy", good, "testdata/nan.npy", 2, "chosen"},
+		{"Inf", good, writeNPY(t, dir, "inf.npy", inf), filepath.Join(dir, "inf.npy"), 2, "rejected"},
+		{"integer dtype", writeNPY(t, dir, "int.npy", []int32{1, 2, 3, 4}), good, filepath.Join(dir, "int.npy"), 0, "chosen"},
+		{"one dimension", writeNPY(t, dir, "vec.npy", []float64{1, 2}), good, filepath.Join(dir, "vec.npy"), 0, "chosen"},
+		{"shapes differ", good, writeNPY(t, dir, "wide.npy", mat.NewDense(2, 3, nil)), filepath.Join(dir, "wide.npy"), 0, ""},
+		{"no such file", filepath.Join(dir, "missing.npy"), good, "", 0, ""},
+	}
+	for _, tc := range tests {
+		_, err := LoadNPY(tc.chosen, tc.rejectd)
+		if err == nil {
+			t.Errorf("%s: no error", tc.name)
+			continue
+		}
+		if tc.file != "" {
+			wantInputError(t, tc.name, err, tc.file, tc.line, tc.field)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "junk.npy"), []byte("\x93NUMPY garbage"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := LoadNPY(filepath.Join(dir, "junk.npy"), good)
+	wantInputError(t, "junk", err, filepath.Join(dir, "junk.npy"), 0, "chosen")
+}
+
+func writeNPZ(t *testing.T, arrays map[string]any) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "x.npz")
+	if err := npz.Write(path, arrays); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestNPZBadInput(t *testing.T) {
+	m := mat.NewDense(2, 2, []float64{1, 2, 3, 4})
+	tests := []struct {
+		name   string
+		arrays map[string]any
+		line   int
+		field  string
+	}{
+		{"missing rejected", map[string]any{"chosen.npy": m}, 0, "rejected"},
+		{"labeler of floats", map[string]any{"chosen.npy": m, "rejected.npy": m, "labeler.npy": []float64{1, 2}}, 0, "labeler"},
+		{"negative weight", map[string]any{"chosen.npy": m, "rejected.npy": m, "weight.npy": []float64{1, -2}}, 2, "weight"},
+		{"too few labelers", map[string]any{"chosen.npy": m, "rejected.npy": m, "labeler.npy": []string{"a"}}, 0, ""},
+	}
+	for _, tc := range tests {
+		path := writeNPZ(t, tc.arrays)
+		_, err := LoadNPZ(path)
+		if err == nil {
+			t.Errorf("%s: no error", tc.name)
+			continue
+		}
+		wantInputError(t, tc.name, err, path, tc.line, tc.field)
+	}
+	_, err := ReadNPZ(bytes.NewReader([]byte("not a zip")), 9, "junk.npz")
+	wantInputError(t, "not a zip", err, "junk.npz", 0, "")
+}
