@@ -53,19 +53,24 @@ func (m *Model) embed(seqs [][]int, n int) []float64 {
 	r := 0
 	for _, s := range seqs {
 		for p, tok := range s {
-			row := x[r*d : (r+1)*d]
-			copy(row, m.w.embed[tok*d:(tok+1)*d])
-			pos := m.w.position
-			if pos == nil {
-				pos = m.sinusoidal
-			}
-			for j, v := range pos[p*d : (p+1)*d] {
-				row[j] += v
-			}
+			m.embedRow(tok, p, x[r*d:(r+1)*d])
 			r++
 		}
 	}
 	return x
+}
+
+// embedRow writes the embedding of token tok at position p into dst.
+func (m *Model) embedRow(tok, p int, dst []float64) {
+	d := m.cfg.Width
+	pos := m.w.position
+	if pos == nil {
+		pos = m.sinusoidal
+	}
+	copy(dst, m.w.embed[tok*d:(tok+1)*d])
+	for j, v := range pos[p*d : (p+1)*d] {
+		dst[j] += v
+	}
 }
 
 // forward runs the model over seqs (each valid and within the context).

@@ -84,15 +84,6 @@ func TestGradientMatchesFiniteDifferences(t *testing.T) {
 	}
 }
 
-func blockOf(m *Model, i int) string {
-	for _, b := range m.blocks {
-		if i >= b.Offset && i < b.Offset+b.Rows*b.Cols {
-			return b.Name
-		}
-	}
-	return "?"
-}
-
 // TestLinearStatisticsRebuildGradient checks that OutputGradsᵀ·Inputs is the
 // gradient of every linear map's weights and Σ_t s_t that of its bias.
 func TestLinearStatisticsRebuildGradient(t *testing.T) {
