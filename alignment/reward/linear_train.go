@@ -240,22 +240,21 @@ func (o *linearObjective) newton(theta []float64, maxIter int, tol float64) (Lin
 		}
 		slope := floats.Dot(grad, step) // −directional derivative
 		alpha := 1.0
-		var ft float64
-		for k := 0; ; k++ {
-			floats.AddScaledTo(trial, theta, -alpha, step)
-			ft = o.value(trial, nil)
-			if ft <= f-1e-4*alpha*slope || k == 60 {
-				break
+		floats.AddScaledTo(trial, theta, -alpha, step)
+		// Near the optimum the decrease falls below the rounding of f and
+		// the full Newton step is taken as is.
+		if slope > 1e-13*(1+math.Abs(f)) {
+			ft := o.value(trial, nil)
+			for k := 0; ft > f-1e-4*alpha*slope; k++ {
+				if k == 60 {
+					err := fmt.Errorf("reward: Newton line search made no progress at gradient norm %.3g (tolerance %.3g)", fit.GradientNorm, tol)
+					t.Done(err)
+					return fit, err
+				}
+				alpha /= 2
+				floats.AddScaledTo(trial, theta, -alpha, step)
+				ft = o.value(trial, nil)
 			}
-			alpha /= 2
-		}
-		if ft > f {
-			// No decrease at machine precision: the gradient is as small as
-			// rounding allows.
-			fit.GradientNorm = floats.Norm(grad, math.Inf(1))
-			err := fmt.Errorf("reward: Newton line search made no progress at gradient norm %.3g (tolerance %.3g)", fit.GradientNorm, tol)
-			t.Done(err)
-			return fit, err
 		}
 		copy(theta, trial)
 		f = o.value(theta, grad)

@@ -56,8 +56,8 @@ type Model interface {
 // responses, with a_t the layer's input (with a trailing 1 for the bias) and
 // s_t the gradient with respect to the layer's output.
 type Layer struct {
-	Name             string
-	Offset, Out, In  int
+	Name            string
+	Offset, Out, In int
 }
 
 // Size returns the number of parameters of the layer, Out·In.
