@@ -1,0 +1,301 @@
+package headless
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"html"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/golign/golign/kernel"
+)
+
+// ScriptOptions configure RunScript. The zero value passes no arguments,
+// writes images next to the script and uses the process's standard
+// streams.
+type ScriptOptions struct {
+	// Args are the script's arguments, os.Args[1:] while it runs.
+	Args []string
+	// OutDir is the directory images are written to. If OutDir is empty,
+	// it is the script's directory.
+	OutDir string
+	// Stdout and Stderr receive the script's output and the lines telling
+	// where images went. If nil, they are os.Stdout and os.Stderr.
+	Stdout, Stderr io.Writer
+	// Input answers input requests. If Input is nil, ReadLine is used.
+	Input func(prompt string, password bool) (string, error)
+}
+
+// ScriptError is the error of a script that failed: its file and the
+// interpreter's error.
+type ScriptError struct {
+	Path string
+	Err  *kernel.Error
+}
+
+// cellPosition matches the line:column a message starts with.
+var cellPosition = regexp.MustCompile(`^(?:[^:\s]*:)?(\d+:\d+: )`)
+
+// Error returns "path:line:col: message" when the interpreter located the
+// error, "path: name: message" otherwise.
+func (e *ScriptError) Error() string {
+	if m := cellPosition.FindStringSubmatchIndex(e.Err.Value); m != nil {
+		return e.Path + ":" + e.Err.Value[m[2]:]
+	}
+	return e.Path + ": " + e.Err.Error()
+}
+
+// RunScript runs the Go program in the file at path — package main with a
+// func main — in interp, with os.Args set to path and opts.Args. What it
+// prints goes to opts.Stdout and opts.Stderr; what it displays degrades to
+// the terminal: images are written to files (a line on Stderr says where),
+// Markdown and plain text are printed as they are, HTML without a text form
+// is printed with its tags removed. Updates of a display are printed at
+// most once every two seconds, and the last one when the script ends.
+//
+// A script that fails returns a *ScriptError; a file that is not a Go
+// program returns an error located in the file.
+func RunScript(ctx context.Context, interp kernel.Interpreter, path string, opts ScriptOptions) error {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	code, err := scriptBody(path, src)
+	if err != nil {
+		return err
+	}
+	term := newTerminal(path, opts)
+	defer term.flush()
+	savedArgs := os.Args
+	os.Args = append([]string{path}, opts.Args...)
+	defer func() { os.Args = savedArgs }()
+	for count, step := range []string{code, "main()"} {
+		reply := interp.Execute(ctx, kernel.ExecuteRequest{Code: step, AllowStdin: true, StopOnError: true, Count: count + 1}, term)
+		if reply.Status == kernel.StatusOK || reply.Status == "" {
+			continue
+		}
+		e := reply.Error
+		if e == nil {
+			e = &kernel.Error{Name: "Aborted", Value: "the script was aborted"}
+			if ctx.Err() != nil {
+				e = &kernel.Error{Name: "Interrupted", Value: ctx.Err().Error()}
+			}
+		}
+		return &ScriptError{Path: path, Err: e}
+	}
+	return nil
+}
+
+// scriptBody checks that src is a Go program and returns its declarations,
+// with the package clause blanked out so that lines and columns stay those
+// of the file.
+func scriptBody(path string, src []byte) (string, error) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, path, src, parser.SkipObjectResolution)
+	if err != nil {
+		return "", err
+	}
+	if f.Name.Name != "main" {
+		return "", fmt.Errorf("%s: package %s: a script must be package main", fset.Position(f.Name.Pos()), f.Name.Name)
+	}
+	if !declaresMain(f) {
+		return "", fmt.Errorf("%s: no func main: a script is a Go program with a func main", path)
+	}
+	body := bytes.Clone(src)
+	start, end := fset.Position(f.Package).Offset, fset.Position(f.Name.End()).Offset
+	for i := start; i < end; i++ {
+		body[i] = ' '
+	}
+	return string(body), nil
+}
+
+// declaresMain reports whether f declares func main().
+func declaresMain(f *ast.File) bool {
+	for _, decl := range f.Decls {
+		if fn, ok := decl.(*ast.FuncDecl); ok && fn.Recv == nil && fn.Name.Name == "main" {
+			return true
+		}
+	}
+	return false
+}
+
+// terminal is the Publisher of a script: it prints outputs and writes
+// images to files.
+type terminal struct {
+	mu             sync.Mutex
+	stdout, stderr io.Writer
+	input          func(prompt string, password bool) (string, error)
+	dir, base      string
+	images         int
+	// files maps display ids to the image file shown under them.
+	files map[string]string
+	// printed is when the text of a display id was last printed, and
+	// pending its latest update not printed yet.
+	printed map[string]time.Time
+	pending map[string]string
+	order   []string
+}
+
+// updateInterval is the shortest time between two printed updates of one
+// display.
+const updateInterval = 2 * time.Second
+
+func newTerminal(path string, opts ScriptOptions) *terminal {
+	t := &terminal{stdout: opts.Stdout, stderr: opts.Stderr, input: opts.Input, dir: opts.OutDir,
+		base:  strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)),
+		files: map[string]string{}, printed: map[string]time.Time{}, pending: map[string]string{}}
+	if t.stdout == nil {
+		t.stdout = os.Stdout
+	}
+	if t.stderr == nil {
+		t.stderr = os.Stderr
+	}
+	if t.input == nil {
+		t.input = ReadLine
+	}
+	if t.dir == "" {
+		t.dir = filepath.Dir(path)
+	}
+	return t
+}
+
+var _ kernel.Publisher = (*terminal)(nil)
+
+// Stream writes text to standard output or standard error.
+func (t *terminal) Stream(name, text string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if name == "stderr" {
+		io.WriteString(t.stderr, text)
+		return
+	}
+	io.WriteString(t.stdout, text)
+}
+
+// Display writes images to files and prints text forms.
+func (t *terminal) Display(data kernel.MIMEBundle, _ map[string]any, displayID string, update bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.writeImage(data, displayID) {
+		return
+	}
+	text, ok := textForm(data)
+	if !ok {
+		return
+	}
+	now := time.Now()
+	if update && displayID != "" && now.Sub(t.printed[displayID]) < updateInterval {
+		if _, seen := t.pending[displayID]; !seen {
+			t.order = append(t.order, displayID)
+		}
+		t.pending[displayID] = text
+		return
+	}
+	if displayID != "" {
+		t.printed[displayID] = now
+		delete(t.pending, displayID)
+	}
+	printLine(t.stdout, text)
+}
+
+// Result prints the result like a display.
+func (t *terminal) Result(data kernel.MIMEBundle, metadata map[string]any) {
+	t.Display(data, metadata, "", false)
+}
+
+// ClearOutput has no effect on a terminal.
+func (t *terminal) ClearOutput(bool) {}
+
+// Input asks for a line through the script's input function.
+func (t *terminal) Input(prompt string, password bool) (string, error) {
+	return t.input(prompt, password)
+}
+
+// flush prints the updates that were held back.
+func (t *terminal) flush() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, id := range t.order {
+		if text, ok := t.pending[id]; ok {
+			printLine(t.stdout, text)
+		}
+	}
+	t.order, t.pending = nil, map[string]string{}
+}
+
+// imageTypes are the image MIME types written to files, in order of
+// preference, with their file extensions.
+var imageTypes = []struct{ mime, ext string }{
+	{"image/png", ".png"}, {"image/jpeg", ".jpg"}, {"image/svg+xml", ".svg"},
+}
+
+// writeImage writes the image of data, if it has one, to a file: a new
+// one, or the one shown earlier under displayID. It reports whether data
+// was an image.
+func (t *terminal) writeImage(data kernel.MIMEBundle, displayID string) bool {
+	for _, it := range imageTypes {
+		s, ok := data[it.mime].(string)
+		if !ok {
+			continue
+		}
+		content := []byte(s)
+		if it.mime != "image/svg+xml" {
+			var err error
+			if content, err = base64.StdEncoding.DecodeString(s); err != nil {
+				fmt.Fprintf(t.stderr, "[%s image not shown: %v]\n", it.mime, err)
+				return true
+			}
+		}
+		path, known := t.files[displayID]
+		if !known || displayID == "" {
+			t.images++
+			path = filepath.Join(t.dir, fmt.Sprintf("%s-%d%s", t.base, t.images, it.ext))
+			if displayID != "" {
+				t.files[displayID] = path
+			}
+		}
+		if err := os.WriteFile(path, content, 0o644); err != nil {
+			fmt.Fprintf(t.stderr, "[image not written: %v]\n", err)
+			return true
+		}
+		if !known {
+			fmt.Fprintf(t.stderr, "[image written to %s]\n", path)
+		}
+		return true
+	}
+	return false
+}
+
+// htmlTag matches an HTML tag or comment.
+var htmlTag = regexp.MustCompile(`(?s)<!--.*?-->|<[^>]*>`)
+
+// textForm returns the form of data a terminal shows: Markdown or plain
+// text as they are, otherwise HTML without its tags.
+func textForm(data kernel.MIMEBundle) (string, bool) {
+	for _, mime := range []string{"text/markdown", "text/plain"} {
+		if s, ok := data[mime].(string); ok {
+			return s, true
+		}
+	}
+	if s, ok := data["text/html"].(string); ok {
+		return strings.TrimSpace(html.UnescapeString(htmlTag.ReplaceAllString(s, ""))), true
+	}
+	return "", false
+}
+
+func printLine(w io.Writer, text string) {
+	io.WriteString(w, text)
+	if !strings.HasSuffix(text, "\n") {
+		io.WriteString(w, "\n")
+	}
+}
