@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 )
 
 // Pair is one preference judgement in text form: for Prompt (x), the
@@ -87,4 +88,15 @@ func Split(n int, validation, test float64, seed uint64) (trainIdx, validationId
 	testIdx = slices.Sorted(slices.Values(perm[nv : nv+nt]))
 	trainIdx = slices.Sorted(slices.Values(perm[nv+nt:]))
 	return trainIdx, validationIdx, testIdx, nil
+}
+
+// ChosenShorter marks the pairs whose chosen response has fewer words
+// (whitespace-separated) than the rejected one: the "concise" pairs of the
+// length-bias experiment on text data.
+func (d Dataset) ChosenShorter() []bool {
+	out := make([]bool, len(d))
+	for i, p := range d {
+		out[i] = len(strings.Fields(p.Chosen)) < len(strings.Fields(p.Rejected))
+	}
+	return out
 }
