@@ -89,9 +89,6 @@ var ErrAbandoned = errors.New("the cell did not stop after being interrupted; th
 // than Options.CellTimeout.
 const TimeoutErrorName = "CellTimeoutError"
 
-// timestampLayout is the form of the timing metadata nbclient writes.
-const timestampLayout = "2006-01-02T15:04:05.000000Z"
-
 // RunNotebook executes the code cells of nb in order in interp, replacing
 // their outputs and execution counts with the new ones and recording the
 // start and end times of each cell in its metadata under "execution" (the
@@ -185,7 +182,7 @@ func runCell(ctx context.Context, interp kernel.Interpreter, d *displays, cell *
 	ended := time.Now()
 	d.mu.Lock()
 	cell.ExecutionCount = &count
-	setTiming(cell, started, ended)
+	cell.SetTiming(started, ended)
 	d.mu.Unlock()
 	cr := CellReport{Index: index, Count: count, Duration: ended.Sub(started), Status: reply.Status, Err: reply.Error}
 	if cr.Status == "" {
@@ -209,44 +206,6 @@ func runCell(ctx context.Context, interp kernel.Interpreter, d *displays, cell *
 		return cr, fmt.Errorf("cell %d: %w", index+1, ErrAbandoned)
 	}
 	return cr, nil
-}
-
-// setTiming records when the cell ran, under the metadata keys nbclient
-// writes.
-func setTiming(cell *nbformat.Cell, started, ended time.Time) {
-	if cell.Metadata == nil {
-		cell.Metadata = map[string]any{}
-	}
-	s, e := started.UTC().Format(timestampLayout), ended.UTC().Format(timestampLayout)
-	cell.Metadata["execution"] = map[string]any{
-		"iopub.status.busy":   s,
-		"iopub.execute_input": s,
-		"shell.execute_reply": e,
-		"iopub.status.idle":   e,
-	}
-}
-
-// CellDuration returns how long a cell ran according to the timing
-// metadata a run recorded, and false when the cell has none.
-func CellDuration(cell *nbformat.Cell) (time.Duration, bool) {
-	timing, ok := cell.Metadata["execution"].(map[string]any)
-	if !ok {
-		return 0, false
-	}
-	parse := func(key string) (time.Time, bool) {
-		s, ok := timing[key].(string)
-		if !ok {
-			return time.Time{}, false
-		}
-		t, err := time.Parse(time.RFC3339Nano, s)
-		return t, err == nil
-	}
-	start, ok1 := parse("iopub.execute_input")
-	end, ok2 := parse("shell.execute_reply")
-	if !ok1 || !ok2 || end.Before(start) {
-		return 0, false
-	}
-	return end.Sub(start), true
 }
 
 // setLanguageInfo records the interpreter's language in the notebook

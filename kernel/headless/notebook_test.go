@@ -106,10 +106,10 @@ func TestExecutionCountsTimingAndMetadata(t *testing.T) {
 	if res := nb.Cells[2].Outputs[0]; *res.ExecutionCount != 2 || *nb.Cells[2].ExecutionCount != 2 {
 		t.Errorf("result count = %d", *res.ExecutionCount)
 	}
-	if _, ok := CellDuration(nb.Cells[0]); !ok {
+	if _, ok := nb.Cells[0].Duration(); !ok {
 		t.Errorf("no timing metadata: %v", nb.Cells[0].Metadata)
 	}
-	if _, ok := CellDuration(nb.Cells[3]); ok {
+	if _, ok := nb.Cells[3].Duration(); ok {
 		t.Error("markdown cell got timing")
 	}
 	if li, _ := nb.Metadata["language_info"].(map[string]any); li["name"] != "go" {
@@ -127,7 +127,7 @@ func TestExecutionCountsTimingAndMetadata(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := CellDuration(back.Cells[0]); !ok {
+	if _, ok := back.Cells[0].Duration(); !ok {
 		t.Error("timing lost on round trip")
 	}
 }

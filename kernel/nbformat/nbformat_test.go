@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The fixture was written by Jupyter's own nbformat 5.5 (nbformat.write),
@@ -309,4 +310,26 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("second round trip differs: %v", err)
 		}
 	})
+}
+
+func TestTimingRoundTrip(t *testing.T) {
+	c := &Cell{Type: CodeCell}
+	if _, ok := c.Duration(); ok {
+		t.Error("a cell without timing has a duration")
+	}
+	start := time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
+	c.SetTiming(start, start.Add(1500*time.Millisecond))
+	nb := New()
+	nb.Cells = []*Cell{c}
+	data, err := Marshal(nb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, ok := back.Cells[0].Duration(); !ok || d != 1500*time.Millisecond {
+		t.Errorf("duration = %v, %v", d, ok)
+	}
 }
