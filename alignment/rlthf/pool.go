@@ -1,0 +1,147 @@
+package rlthf
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/golign/golign/alignment/pref"
+	"github.com/golign/golign/alignment/reward"
+)
+
+// Pool is the preference data RLTHF curates, with optional ground truth used
+// only to report accuracies (never to choose what to do).
+type Pool struct {
+	// Pairs holds the features of both responses of every pair: response A
+	// is the Chosen row and response B the Rejected row. The rows carry no
+	// preference; labels say which response is preferred.
+	Pairs *pref.Comparisons
+	// Truth[i] is true when A is truly preferred in pair i; nil when
+	// unknown.
+	Truth []bool
+	// Test holds held-out pairs oriented by ground truth (the Chosen row is
+	// truly preferred), on which models are scored; nil when there is none.
+	Test *pref.Comparisons
+}
+
+// validate checks the pool and labels of an experiment.
+func (p *Pool) validate(ai []bool) error {
+	if p == nil || p.Pairs == nil {
+		return fmt.Errorf("rlthf: no pool of pairs")
+	}
+	if err := p.Pairs.Validate(); err != nil {
+		return fmt.Errorf("rlthf: pool: %w", err)
+	}
+	n := p.Pairs.Len()
+	if n == 0 {
+		return fmt.Errorf("rlthf: the pool has no pairs")
+	}
+	if len(ai) != n {
+		return fmt.Errorf("rlthf: %d AI labels for %d pairs", len(ai), n)
+	}
+	if p.Truth != nil && len(p.Truth) != n {
+		return fmt.Errorf("rlthf: %d ground-truth labels for %d pairs", len(p.Truth), n)
+	}
+	if p.Test != nil {
+		if err := p.Test.Validate(); err != nil {
+			return fmt.Errorf("rlthf: test pairs: %w", err)
+		}
+		if p.Test.Dim() != p.Pairs.Dim() {
+			return fmt.Errorf("rlthf: test pairs have %d features but the pool has %d", p.Test.Dim(), p.Pairs.Dim())
+		}
+	}
+	return nil
+}
+
+// labelAccuracy returns the fraction of the pairs idx whose label matches
+// the truth, NaN when the truth is unknown or idx is empty.
+func (p *Pool) labelAccuracy(labels []bool, idx []int) float64 {
+	if p.Truth == nil || len(idx) == 0 {
+		return math.NaN()
+	}
+	right := 0
+	for _, i := range idx {
+		if labels[i] == p.Truth[i] {
+			right++
+		}
+	}
+	return float64(right) / float64(len(idx))
+}
+
+// testAccuracy returns the accuracy of m on the test pairs, NaN without
+// them.
+func (p *Pool) testAccuracy(m reward.Model) (float64, error) {
+	if p.Test == nil {
+		return math.NaN(), nil
+	}
+	return m.Accuracy(p.Test)
+}
+
+// TrainFunc trains a reward model on labelled, weighted pairs (the Chosen
+// row preferred, pref.Comparisons.Weight the pair weights).
+type TrainFunc func(c *pref.Comparisons) (reward.Model, error)
+
+// LinearTrainer returns a TrainFunc fitting reward.TrainLinear with cfg.
+func LinearTrainer(cfg reward.LinearConfig) TrainFunc {
+	return func(c *pref.Comparisons) (reward.Model, error) {
+		return reward.TrainLinear(c, cfg)
+	}
+}
+
+// train fits a model on the pairs idx of the pool, each oriented by its
+// label and weighted by weight[i] (nil weights mean 1).
+func train(fit TrainFunc, pairs *pref.Comparisons, idx []int, labels []bool, weight []float64) (reward.Model, error) {
+	if len(idx) == 0 {
+		return nil, fmt.Errorf("rlthf: no labelled pairs to train on")
+	}
+	c, err := pairs.Subset(idx)
+	if err != nil {
+		return nil, err
+	}
+	flip := make([]bool, len(idx))
+	for k, i := range idx {
+		flip[k] = !labels[i]
+	}
+	if err := c.Flip(flip); err != nil {
+		return nil, err
+	}
+	c.Labeler = nil
+	c.Weight = nil
+	if weight != nil {
+		w := make([]float64, len(idx))
+		for k, i := range idx {
+			w[k] = weight[i]
+		}
+		if slices.ContainsFunc(w, func(x float64) bool { return x != 1 }) {
+			c.Weight = w
+		}
+	}
+	m, err := fit(c)
+	if err != nil {
+		return nil, fmt.Errorf("rlthf: training the reward model on %d pairs: %w", len(idx), err)
+	}
+	return m, nil
+}
+
+// labelledMargins returns, for the pairs idx, the margin under the current
+// label: r(A) − r(B) when the label prefers A, r(B) − r(A) otherwise.
+// pairMargins holds r(A) − r(B) for every pair of the pool.
+func labelledMargins(pairMargins []float64, idx []int, labels []bool) []float64 {
+	out := make([]float64, len(idx))
+	for k, i := range idx {
+		out[k] = pairMargins[i]
+		if !labels[i] {
+			out[k] = -out[k]
+		}
+	}
+	return out
+}
+
+// allIndices returns 0 … n−1.
+func allIndices(n int) []int {
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	return idx
+}
