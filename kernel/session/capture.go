@@ -1,0 +1,322 @@
+package session
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+	"unicode/utf8"
+)
+
+// Output written to the process's standard output and error — by
+// interpreted code, compiled code, goroutines and child processes alike — is
+// captured at the file-descriptor level: file descriptors 1 and 2 are pipes
+// for as long as a session lives, and what comes out of them is forwarded to
+// the cell running (or the one that ran last) in batches of at most
+// batchDelay. The process's original standard output and error are kept for
+// the kernel's own logs (LogWriter).
+const batchDelay = 25 * time.Millisecond
+
+// syncMark is written into a pipe to learn when everything written before it
+// has been forwarded. A write of fewer than PIPE_BUF bytes is atomic, so it
+// never interleaves with other writers' bytes.
+var syncMark = []byte("\x00\x1b[golign:sync]\x00")
+
+// streamTarget receives forwarded text.
+type streamTarget func(name, text string)
+
+// capture owns the redirection of file descriptors 1 and 2.
+type capture struct {
+	savedStdout, savedStderr *os.File
+	streams                  [2]*stream
+}
+
+var (
+	captureMu    sync.Mutex
+	captureUsers int
+	theCapture   *capture
+)
+
+// acquireCapture redirects fds 1 and 2 into pipes, or shares the redirection
+// already made, and sends what they receive to target.
+func acquireCapture(target streamTarget) (*capture, error) {
+	captureMu.Lock()
+	defer captureMu.Unlock()
+	if theCapture == nil {
+		c, err := startCapture()
+		if err != nil {
+			return nil, err
+		}
+		theCapture = c
+	}
+	captureUsers++
+	theCapture.setTarget(target)
+	return theCapture, nil
+}
+
+// release gives up the caller's share; the last one restores the original
+// file descriptors.
+func (c *capture) release() {
+	captureMu.Lock()
+	defer captureMu.Unlock()
+	captureUsers--
+	if captureUsers > 0 {
+		return
+	}
+	c.sync()
+	for i, s := range c.streams {
+		saved := c.savedStdout
+		if i == 1 {
+			saved = c.savedStderr
+		}
+		syscall.Dup3(int(saved.Fd()), s.fd, 0)
+		s.w.Close()
+	}
+	theCapture = nil
+}
+
+func startCapture() (*capture, error) {
+	c := &capture{}
+	for i, fd := range []int{1, 2} {
+		saved, err := dupFile(fd, []string{"stdout", "stderr"}[i])
+		if err != nil {
+			return nil, err
+		}
+		if i == 0 {
+			c.savedStdout = saved
+		} else {
+			c.savedStderr = saved
+		}
+		s, err := newStream([]string{"stdout", "stderr"}[i], fd)
+		if err != nil {
+			return nil, err
+		}
+		c.streams[i] = s
+	}
+	return c, nil
+}
+
+// dupFile returns a close-on-exec duplicate of fd.
+func dupFile(fd int, name string) (*os.File, error) {
+	syscall.ForkLock.RLock()
+	nfd, err := syscall.Dup(fd)
+	if err == nil {
+		syscall.CloseOnExec(nfd)
+	}
+	syscall.ForkLock.RUnlock()
+	if err != nil {
+		return nil, fmt.Errorf("saving the original %s: %w", name, err)
+	}
+	return os.NewFile(uintptr(nfd), name), nil
+}
+
+// blockingPipe makes a pipe whose ends are in blocking mode: they replace
+// file descriptors that the os package opened as blocking, and it must keep
+// treating them so.
+func blockingPipe() (r, w *os.File, err error) {
+	var p [2]int
+	syscall.ForkLock.RLock()
+	err = syscall.Pipe2(p[:], syscall.O_CLOEXEC)
+	syscall.ForkLock.RUnlock()
+	if err != nil {
+		return nil, nil, fmt.Errorf("creating a pipe: %w", err)
+	}
+	return os.NewFile(uintptr(p[0]), "pipe"), os.NewFile(uintptr(p[1]), "pipe"), nil
+}
+
+func (c *capture) setTarget(t streamTarget) {
+	for _, s := range c.streams {
+		s.mu.Lock()
+		s.target = t
+		s.mu.Unlock()
+	}
+}
+
+// sync returns once everything written to fds 1 and 2 before the call has
+// been forwarded, or after a second if a stream is stuck.
+func (c *capture) sync() {
+	for _, s := range c.streams {
+		s.sync(time.Second)
+	}
+}
+
+// stream forwards one redirected file descriptor.
+type stream struct {
+	name string
+	fd   int
+	r, w *os.File
+
+	pubMu sync.Mutex // held while taking and publishing, to keep order
+
+	mu      sync.Mutex
+	cond    *sync.Cond
+	target  streamTarget
+	pending []byte
+	marks   int // sync marks seen
+	sent    int // sync marks written
+	kick    chan struct{}
+}
+
+func newStream(name string, fd int) (*stream, error) {
+	r, w, err := blockingPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Dup3(int(w.Fd()), fd, 0); err != nil {
+		r.Close()
+		w.Close()
+		return nil, fmt.Errorf("redirecting %s: %w", name, err)
+	}
+	s := &stream{name: name, fd: fd, r: r, w: w, kick: make(chan struct{}, 1)}
+	s.cond = sync.NewCond(&s.mu)
+	go s.read()
+	go s.batch()
+	return s, nil
+}
+
+// read copies the pipe into pending, and handles sync marks.
+func (s *stream) read() {
+	buf := make([]byte, 64<<10)
+	var carry []byte
+	for {
+		n, err := s.r.Read(buf)
+		data := append(carry, buf[:n]...)
+		carry = nil
+		for {
+			i := bytes.Index(data, syncMark)
+			if i < 0 {
+				break
+			}
+			s.add(data[:i])
+			s.flush(true)
+			s.mu.Lock()
+			s.marks++
+			s.cond.Broadcast()
+			s.mu.Unlock()
+			data = data[i+len(syncMark):]
+		}
+		k := markPrefix(data)
+		s.add(data[:len(data)-k])
+		carry = append(carry, data[len(data)-k:]...)
+		if err != nil {
+			s.add(carry)
+			s.flush(true)
+			s.r.Close()
+			close(s.kick)
+			return
+		}
+	}
+}
+
+// markPrefix returns the length of the longest tail of data that begins
+// syncMark, to keep back until the next read completes or refutes it.
+func markPrefix(data []byte) int {
+	for k := min(len(syncMark)-1, len(data)); k > 0; k-- {
+		if bytes.HasPrefix(syncMark, data[len(data)-k:]) {
+			return k
+		}
+	}
+	return 0
+}
+
+func (s *stream) add(b []byte) {
+	if len(b) == 0 {
+		return
+	}
+	s.mu.Lock()
+	s.pending = append(s.pending, b...)
+	s.mu.Unlock()
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+// batch publishes pending output batchDelay after it starts to arrive.
+func (s *stream) batch() {
+	for range s.kick {
+		time.Sleep(batchDelay)
+		s.flush(false)
+	}
+}
+
+// flush publishes pending output; unless all is true it keeps back an
+// incomplete UTF-8 sequence at the end.
+func (s *stream) flush(all bool) {
+	s.pubMu.Lock()
+	defer s.pubMu.Unlock()
+	s.mu.Lock()
+	n := len(s.pending)
+	if !all {
+		n -= incompleteRuneTail(s.pending)
+	}
+	text := string(s.pending[:n])
+	s.pending = append(s.pending[:0], s.pending[n:]...)
+	target := s.target
+	s.mu.Unlock()
+	if text != "" && target != nil {
+		target(s.name, text)
+	}
+}
+
+// incompleteRuneTail returns the length of a UTF-8 sequence cut short at the
+// end of b.
+func incompleteRuneTail(b []byte) int {
+	for k := 1; k <= min(utf8.UTFMax-1, len(b)); k++ {
+		c := b[len(b)-k]
+		if c < 0x80 {
+			return 0
+		}
+		if utf8.RuneStart(c) {
+			if utf8.FullRune(b[len(b)-k:]) {
+				return 0
+			}
+			return k
+		}
+	}
+	return 0
+}
+
+// sync writes a mark and waits until the reader has seen it.
+func (s *stream) sync(timeout time.Duration) {
+	s.mu.Lock()
+	s.sent++
+	want := s.sent
+	s.mu.Unlock()
+	if _, err := s.w.Write(syncMark); err != nil {
+		return
+	}
+	deadline := time.AfterFunc(timeout, func() {
+		s.mu.Lock()
+		s.marks = max(s.marks, want)
+		s.cond.Broadcast()
+		s.mu.Unlock()
+	})
+	defer deadline.Stop()
+	s.mu.Lock()
+	for s.marks < want {
+		s.cond.Wait()
+	}
+	s.mu.Unlock()
+}
+
+// savedWriter writes to the process's original standard error while output
+// is captured, and to the current one otherwise.
+type savedWriter struct{}
+
+func (savedWriter) Write(p []byte) (int, error) {
+	captureMu.Lock()
+	c := theCapture
+	captureMu.Unlock()
+	if c != nil {
+		return c.savedStderr.Write(p)
+	}
+	return os.Stderr.Write(p)
+}
+
+// LogWriter returns a writer to the process's original standard error, for
+// the kernel's own logs: they must not go into the captured output of cells.
+func LogWriter() io.Writer { return savedWriter{} }

@@ -1,0 +1,226 @@
+package session
+
+import (
+	"fmt"
+	"go/parser"
+	"os"
+	"reflect"
+	"regexp"
+	"strings"
+	"sync"
+
+	"github.com/traefik/yaegi/interp"
+
+	"github.com/golign/golign/kernel"
+	"github.com/golign/golign/kernel/display"
+)
+
+// hookPath is the import path of the compiled functions the prelude calls.
+const hookPath = "golign.session/hook"
+
+// prelude is interpreted in every new interpreter. The numeric constraint
+// of min and max lists Go's ordered types, as cmp.Ordered does.
+const prelude = `
+import ` + hookPkg + ` "` + hookPath + `"
+
+type _golignOrdered interface {
+	~int | ~int8 | ~int16 | ~int32 | ~int64 | ~uint | ~uint8 | ~uint16 | ~uint32 | ~uint64 | ~uintptr |
+		~float32 | ~float64 | ~string
+}
+
+// _golignMin is the builtin min of Go 1.21: the smallest argument, NaN if
+// one is NaN.
+func ` + minHelper + `[T _golignOrdered](x T, ys ...T) T {
+	for _, y := range ys {
+		if x != x {
+			return x
+		}
+		if y < x || y != y {
+			x = y
+		}
+	}
+	return x
+}
+
+// _golignMax is the builtin max of Go 1.21: the largest argument, NaN if
+// one is NaN.
+func ` + maxHelper + `[T _golignOrdered](x T, ys ...T) T {
+	for _, y := range ys {
+		if x != x {
+			return x
+		}
+		if y > x || y != y {
+			x = y
+		}
+	}
+	return x
+}
+
+func ` + recoverFunc + `() {
+	if r := recover(); r != nil {
+		` + hookPkg + `.GoroutinePanic(r)
+	}
+}
+
+func ` + resultHelper + `(values ...any) {
+	for i, v := range values {
+		if b, ok := v.(interface{ MIMEBundle() (map[string]any, map[string]any) }); ok {
+			data, metadata := b.MIMEBundle()
+			` + hookPkg + `.Rich(i, data, metadata)
+		}
+	}
+	` + hookPkg + `.Result(values...)
+}
+`
+
+// evalPrelude compiles and runs the prelude.
+func (s *Session) evalPrelude() (any, error) {
+	f, err := parser.ParseFile(s.in.FileSet(), "prelude", "package main\n"+prelude, 0)
+	if err != nil {
+		return nil, err
+	}
+	prog, err := s.compile(f)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.in.Execute(prog); err != nil {
+		return nil, err
+	}
+	s.imports[hookPkg] = hookPath
+	return nil, nil
+}
+
+// hooks returns the compiled functions of the prelude, bound to s.
+func (s *Session) hooks() interp.Exports {
+	return interp.Exports{hookPath + "/hook": {
+		"Result": reflect.ValueOf(func(values ...any) {
+			if s.results != nil {
+				s.results.values = values
+			}
+		}),
+		"Rich": reflect.ValueOf(func(i int, data, metadata map[string]any) {
+			if s.results != nil {
+				if s.results.rich == nil {
+					s.results.rich = map[int]display.Data{}
+				}
+				s.results.rich[i] = display.Data{MIME: data, Metadata: metadata}
+			}
+		}),
+		"Clear":          reflect.ValueOf(clearValue),
+		"GoroutinePanic": reflect.ValueOf(s.goroutinePanic),
+	}}
+}
+
+// clearValue is the builtin clear of Go 1.21: it deletes every entry of a
+// map, or sets every element of a slice to its zero value.
+func clearValue(x any) {
+	v := reflect.ValueOf(x)
+	switch v.Kind() {
+	case reflect.Map, reflect.Slice:
+		v.Clear()
+	default:
+		panic(fmt.Sprintf("invalid argument: clear(%v): argument must be (or constrained by) map or slice", v.Type()))
+	}
+}
+
+// goroutinePanic reports the panic of a goroutine started by a cell.
+func (s *Session) goroutinePanic(r any) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "panic in a goroutine: %v\n", r)
+	for _, f := range s.frames.take() {
+		fmt.Fprintf(&b, "\t%s\n", f)
+	}
+	b.WriteString("(the goroutine stopped; the kernel goes on)\n")
+	os.Stderr.WriteString(b.String())
+}
+
+// cellResult collects the values of the last expression of a cell.
+type cellResult struct {
+	values []any
+	rich   map[int]display.Data
+}
+
+// bundle is a MIME bundle with its metadata.
+type bundle struct {
+	data     kernel.MIMEBundle
+	metadata map[string]any
+}
+
+// bundle returns the result to publish: the rich form of a single rich
+// value, the texts of the values otherwise; nil when there are no values.
+func (r *cellResult) bundle() *bundle {
+	if len(r.values) == 0 {
+		return nil
+	}
+	if len(r.values) == 1 {
+		if d, ok := r.rich[0]; ok {
+			return &bundle{kernel.MIMEBundle(display.Bundle(d.MIME).MIME), d.Metadata}
+		}
+		if v := r.values[0]; display.Rich(v) {
+			d := display.Render(v)
+			return &bundle{kernel.MIMEBundle(d.MIME), d.Metadata}
+		}
+	}
+	texts := make([]string, len(r.values))
+	for i, v := range r.values {
+		texts[i] = formatValue(v)
+	}
+	return &bundle{data: kernel.MIMEBundle{display.MIMEText: strings.Join(texts, ", ")}}
+}
+
+// formatValue is the text/plain form of a result: %#v for numbers,
+// booleans and strings (3, "abab", true), the error text for errors, and %v
+// for the rest.
+func formatValue(v any) string {
+	if v == nil {
+		return "<nil>"
+	}
+	if err, ok := v.(error); ok {
+		return "error: " + err.Error()
+	}
+	switch reflect.ValueOf(v).Kind() {
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64, reflect.Complex64, reflect.Complex128, reflect.String:
+		return fmt.Sprintf("%#v", v)
+	}
+	return fmt.Sprintf("%v", v)
+}
+
+// panicFrames holds the lines the interpreter prints for each interpreted
+// frame a panic unwinds ("cell:12:3: panic: main.f(...)").
+type panicFrames struct {
+	mu     sync.Mutex
+	frames []string
+}
+
+func (p *panicFrames) add(f string) {
+	p.mu.Lock()
+	p.frames = append(p.frames, f)
+	p.mu.Unlock()
+}
+
+// take returns the frames recorded and forgets them.
+func (p *panicFrames) take() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	f := p.frames
+	p.frames = nil
+	return f
+}
+
+var panicFrameLine = regexp.MustCompile(`^(\S+:\d+:\d+): panic: (.*)\n?$`)
+
+// panicFilter is the interpreter's standard error: it keeps the frame lines
+// of panics for tracebacks and passes everything else (log output, for
+// example) to standard error.
+type panicFilter struct{ frames *panicFrames }
+
+func (w panicFilter) Write(b []byte) (int, error) {
+	if m := panicFrameLine.FindSubmatch(b); m != nil {
+		w.frames.add(string(m[1]) + " in " + strings.TrimSuffix(string(m[2]), "(...)"))
+		return len(b), nil
+	}
+	return os.Stderr.Write(b)
+}
+

@@ -1,0 +1,445 @@
+package session
+
+import (
+	"fmt"
+	"go/ast"
+	"go/token"
+	"reflect"
+)
+
+// Go features newer than the interpreter (which follows Go 1.21) are
+// rewritten on the syntax tree of each piece before it is compiled:
+//
+//   - min and max call generic helpers of the prelude; clear calls a
+//     compiled helper working through reflection on maps and slices.
+//   - range over an integer becomes a three-clause loop over a copy of the
+//     bound, with the loop variable copied into the body, when the range
+//     expression is recognisably an integer: an integer literal or
+//     conversion, len or cap, arithmetic on those, or a variable declared so
+//     in the piece or an integer global of the session. Others are left to
+//     the interpreter, which reports them.
+//   - loop variables declared by for and range statements get one copy per
+//     iteration, as in Go 1.22, when a closure or an address captures them.
+//   - go statements run their call under a recover, so that a panicking
+//     goroutine is reported on stderr instead of ending the kernel.
+//   - display constructors called as statements (display.HTML(s) on a line
+//     of its own) show what they build, as the last expression of a cell
+//     does.
+type rewriter struct {
+	// shadowed holds the names the user declared at top level, which hide
+	// the builtins of the same name.
+	shadowed map[string]bool
+	// displayName is the name the display package is imported under, or "".
+	displayName string
+	// globalType returns the type of a global variable of the session.
+	globalType func(name string) (reflect.Type, bool)
+	// next numbers temporary names.
+	next *int
+	err  error
+}
+
+// Names of the helpers in the prelude of every session.
+const (
+	hookPkg      = "_golign"
+	minHelper    = "_golignMin"
+	maxHelper    = "_golignMax"
+	recoverFunc  = "_golignRecover"
+	resultHelper = "_golignResult"
+)
+
+// displayConstructors are the functions of package display that build a
+// value to show.
+var displayConstructors = map[string]bool{
+	"Text": true, "HTML": true, "Markdown": true, "SVG": true, "PNG": true, "JPEG": true,
+	"Image": true, "JSON": true, "Bundle": true, "Plot": true, "PlotSVG": true, "PlotSized": true,
+}
+
+// rewrite applies all rewrites to the tree under root.
+func (r *rewriter) rewrite(root ast.Node) error {
+	ast.Inspect(root, func(n ast.Node) bool {
+		if call, ok := n.(*ast.CallExpr); ok {
+			r.builtinCall(call)
+		}
+		return true
+	})
+	var lists []*[]ast.Stmt
+	ast.Inspect(root, func(n ast.Node) bool {
+		switch b := n.(type) {
+		case *ast.BlockStmt:
+			lists = append(lists, &b.List)
+		case *ast.CaseClause:
+			lists = append(lists, &b.Body)
+		case *ast.CommClause:
+			lists = append(lists, &b.Body)
+		}
+		return true
+	})
+	for _, list := range lists {
+		for i, s := range *list {
+			(*list)[i] = r.stmt(s, root)
+		}
+	}
+	return r.err
+}
+
+func (r *rewriter) temp(what string) *ast.Ident {
+	*r.next++
+	return ast.NewIdent(fmt.Sprintf("_golign%s%d", what, *r.next))
+}
+
+// builtinCall redirects calls of min, max and clear to the helpers.
+func (r *rewriter) builtinCall(call *ast.CallExpr) {
+	id, ok := call.Fun.(*ast.Ident)
+	if !ok || r.shadowed[id.Name] {
+		return
+	}
+	switch id.Name {
+	case "min", "max":
+		id.Name = map[string]string{"min": minHelper, "max": maxHelper}[id.Name]
+		orderArguments(call)
+	case "clear":
+		call.Fun = &ast.SelectorExpr{X: &ast.Ident{NamePos: id.NamePos, Name: hookPkg}, Sel: ast.NewIdent("Clear")}
+	}
+}
+
+// orderArguments helps the interpreter infer the type argument of min and
+// max, which it takes from the first argument: a typed argument goes first
+// (the result does not depend on the order), and when all are constants
+// including a floating-point one, the first becomes float64.
+func orderArguments(call *ast.CallExpr) {
+	args := call.Args
+	for i, a := range args {
+		if _, lit := a.(*ast.BasicLit); !lit {
+			args[0], args[i] = args[i], args[0]
+			return
+		}
+	}
+	for _, a := range args {
+		if a.(*ast.BasicLit).Kind == token.FLOAT && len(args) > 0 {
+			args[0] = &ast.CallExpr{Fun: ast.NewIdent("float64"), Args: []ast.Expr{args[0]}}
+			return
+		}
+	}
+}
+
+// stmt returns the rewrite of one statement (its nested blocks are
+// rewritten separately).
+func (r *rewriter) stmt(s ast.Stmt, root ast.Node) ast.Stmt {
+	switch s := s.(type) {
+	case *ast.LabeledStmt:
+		if rs, ok := s.Stmt.(*ast.RangeStmt); ok && r.isInteger(rs.X, root, 0) {
+			return r.rangeInt(rs, s)
+		}
+		s.Stmt = r.stmt(s.Stmt, root)
+	case *ast.RangeStmt:
+		if r.isInteger(s.X, root, 0) {
+			return r.rangeInt(s, nil)
+		}
+		if s.Tok == token.DEFINE {
+			copyLoopVars(s.Body, exprNames(s.Key, s.Value))
+		}
+	case *ast.ForStmt:
+		r.forLoopVars(s)
+	case *ast.GoStmt:
+		return r.goStmt(s)
+	case *ast.ExprStmt:
+		if call, ok := s.X.(*ast.CallExpr); ok && r.isDisplayConstructor(call) {
+			s.X = &ast.CallExpr{Fun: &ast.SelectorExpr{X: ast.NewIdent(r.displayName), Sel: ast.NewIdent("Show")}, Args: []ast.Expr{call}}
+		}
+	}
+	return s
+}
+
+func (r *rewriter) isDisplayConstructor(call *ast.CallExpr) bool {
+	sel, ok := call.Fun.(*ast.SelectorExpr)
+	if !ok || r.displayName == "" {
+		return false
+	}
+	x, ok := sel.X.(*ast.Ident)
+	return ok && x.Name == r.displayName && displayConstructors[sel.Sel.Name]
+}
+
+// rangeInt turns `for k := range n { body }` into
+//
+//	{ N := n; for I := N - N; I < N; I++ { k := I; body } }
+//
+// where N - N gives the counter the type of n. label, if not nil, labels
+// the loop.
+func (r *rewriter) rangeInt(rs *ast.RangeStmt, label *ast.LabeledStmt) ast.Stmt {
+	if rs.Value != nil {
+		r.fail(rs.Value.Pos(), "range over an integer permits only one iteration variable")
+		return rs
+	}
+	n, i := r.temp("N"), r.temp("I")
+	body := rs.Body
+	if rs.Key != nil && rs.Tok != token.ILLEGAL {
+		body.List = append([]ast.Stmt{&ast.AssignStmt{Lhs: []ast.Expr{rs.Key}, Tok: rs.Tok, Rhs: []ast.Expr{i}}}, body.List...)
+	}
+	loop := &ast.ForStmt{
+		For:  rs.For,
+		Init: &ast.AssignStmt{Lhs: []ast.Expr{i}, Tok: token.DEFINE, Rhs: []ast.Expr{&ast.BinaryExpr{X: n, Op: token.SUB, Y: n}}},
+		Cond: &ast.BinaryExpr{X: i, Op: token.LSS, Y: n},
+		Post: &ast.IncDecStmt{X: i, Tok: token.INC},
+		Body: body,
+	}
+	var inner ast.Stmt = loop
+	if label != nil {
+		label.Stmt = loop
+		inner = label
+	}
+	return &ast.BlockStmt{Lbrace: rs.For, List: []ast.Stmt{
+		&ast.AssignStmt{Lhs: []ast.Expr{n}, Tok: token.DEFINE, Rhs: []ast.Expr{rs.X}},
+		inner,
+	}}
+}
+
+// forLoopVars gives a three-clause loop one copy of its variables per
+// iteration when the body captures them. Go 1.22 also carries changes the
+// body makes to the copy into the next iteration; a body that both captures
+// and assigns its loop variable is refused rather than run differently.
+func (r *rewriter) forLoopVars(s *ast.ForStmt) {
+	init, ok := s.Init.(*ast.AssignStmt)
+	if !ok || init.Tok != token.DEFINE {
+		return
+	}
+	names := exprNames(init.Lhs...)
+	captured := capturedNames(s.Body, names)
+	if len(captured) == 0 {
+		return
+	}
+	for _, name := range captured {
+		if pos := assignedIn(s.Body, name); pos.IsValid() {
+			r.fail(pos, "loop variable %s is both captured by a closure and assigned in the loop body; "+
+				"golign cannot give this loop Go 1.22 per-iteration semantics: copy the variable explicitly", name)
+			return
+		}
+	}
+	copyVars(s.Body, captured)
+}
+
+// copyLoopVars gives a range loop's variables one copy per iteration when
+// the body captures them.
+func copyLoopVars(body *ast.BlockStmt, names []string) {
+	copyVars(body, capturedNames(body, names))
+}
+
+func copyVars(body *ast.BlockStmt, names []string) {
+	var copies []ast.Stmt
+	for _, name := range names {
+		copies = append(copies, &ast.AssignStmt{
+			Lhs: []ast.Expr{ast.NewIdent(name)}, Tok: token.DEFINE, Rhs: []ast.Expr{ast.NewIdent(name)},
+		})
+	}
+	body.List = append(copies, body.List...)
+}
+
+func exprNames(exprs ...ast.Expr) []string {
+	var names []string
+	for _, e := range exprs {
+		if id, ok := e.(*ast.Ident); ok && id.Name != "_" {
+			names = append(names, id.Name)
+		}
+	}
+	return names
+}
+
+// capturedNames returns those of names that a function literal mentions or
+// whose address is taken in body.
+func capturedNames(body *ast.BlockStmt, names []string) []string {
+	want := map[string]bool{}
+	for _, n := range names {
+		want[n] = true
+	}
+	found := map[string]bool{}
+	mark := func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok && want[id.Name] {
+			found[id.Name] = true
+		}
+		return true
+	}
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			ast.Inspect(n.Body, mark)
+			return false
+		case *ast.UnaryExpr:
+			if n.Op == token.AND {
+				ast.Inspect(n.X, mark)
+			}
+		}
+		return true
+	})
+	var out []string
+	for _, n := range names {
+		if found[n] {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// assignedIn returns the position of an assignment to name in body, or
+// NoPos.
+func assignedIn(body *ast.BlockStmt, name string) token.Pos {
+	pos := token.NoPos
+	is := func(e ast.Expr) bool { id, ok := e.(*ast.Ident); return ok && id.Name == name }
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.AssignStmt:
+			if n.Tok != token.DEFINE {
+				for _, l := range n.Lhs {
+					if is(l) && !pos.IsValid() {
+						pos = n.Pos()
+					}
+				}
+			}
+		case *ast.IncDecStmt:
+			if is(n.X) && !pos.IsValid() {
+				pos = n.Pos()
+			}
+		}
+		return !pos.IsValid()
+	})
+	return pos
+}
+
+var builtins = map[string]bool{
+	"append": true, "cap": true, "clear": true, "close": true, "complex": true, "copy": true,
+	"delete": true, "imag": true, "len": true, "make": true, "max": true, "min": true, "new": true,
+	"panic": true, "print": true, "println": true, "real": true, "recover": true,
+}
+
+// goStmt makes `go f(a, b)` recover from panics: the function and its
+// arguments are evaluated first, as the go statement does, into temporaries
+// that a recovering function literal then calls. A go statement calling a
+// function literal gets the deferred recover at the top of its body.
+func (r *rewriter) goStmt(s *ast.GoStmt) ast.Stmt {
+	deferRecover := &ast.DeferStmt{Defer: s.Go, Call: &ast.CallExpr{Fun: ast.NewIdent(recoverFunc)}}
+	if lit, ok := s.Call.Fun.(*ast.FuncLit); ok {
+		lit.Body.List = append([]ast.Stmt{deferRecover}, lit.Body.List...)
+		return s
+	}
+	var prep []ast.Stmt
+	bind := func(e ast.Expr, what string) ast.Expr {
+		t := r.temp(what)
+		prep = append(prep, &ast.AssignStmt{Lhs: []ast.Expr{t}, Tok: token.DEFINE, Rhs: []ast.Expr{e}})
+		return t
+	}
+	fun := s.Call.Fun
+	if id, ok := fun.(*ast.Ident); !ok || !builtins[id.Name] || r.shadowed[id.Name] {
+		fun = bind(fun, "F")
+	}
+	args := make([]ast.Expr, len(s.Call.Args))
+	for i, a := range s.Call.Args {
+		args[i] = bind(a, "A")
+	}
+	call := &ast.CallExpr{Fun: fun, Args: args, Ellipsis: s.Call.Ellipsis}
+	lit := &ast.FuncLit{
+		Type: &ast.FuncType{Func: s.Go, Params: &ast.FieldList{}},
+		Body: &ast.BlockStmt{List: []ast.Stmt{deferRecover, &ast.ExprStmt{X: call}}},
+	}
+	s.Call = &ast.CallExpr{Fun: lit}
+	return &ast.BlockStmt{Lbrace: s.Go, List: append(prep, s)}
+}
+
+var integerTypes = map[string]bool{
+	"int": true, "int8": true, "int16": true, "int32": true, "int64": true, "rune": true,
+	"uint": true, "uint8": true, "uint16": true, "uint32": true, "uint64": true, "uintptr": true, "byte": true,
+}
+
+// isInteger tells whether e is recognisably of an integer type (see the
+// doc of rewriter), looking declarations up in root and then among the
+// session's globals.
+func (r *rewriter) isInteger(e ast.Expr, root ast.Node, depth int) bool {
+	if depth > 8 {
+		return false
+	}
+	switch e := e.(type) {
+	case *ast.BasicLit:
+		return e.Kind == token.INT
+	case *ast.ParenExpr:
+		return r.isInteger(e.X, root, depth+1)
+	case *ast.UnaryExpr:
+		return e.Op != token.ARROW && r.isInteger(e.X, root, depth+1)
+	case *ast.BinaryExpr:
+		switch e.Op {
+		case token.ADD, token.SUB, token.MUL, token.QUO, token.REM, token.SHL, token.SHR, token.AND, token.OR, token.XOR, token.AND_NOT:
+			return r.isInteger(e.X, root, depth+1) || r.isInteger(e.Y, root, depth+1)
+		}
+	case *ast.CallExpr:
+		if id, ok := e.Fun.(*ast.Ident); ok && !r.shadowed[id.Name] {
+			return id.Name == "len" || id.Name == "cap" || integerTypes[id.Name]
+		}
+	case *ast.Ident:
+		if found, integer := r.localInteger(e.Name, root, depth); found {
+			return integer
+		}
+		if t, ok := r.globalType(e.Name); ok {
+			switch t.Kind() {
+			case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+				reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// localInteger looks for a declaration of name in root: a parameter, a var
+// or const spec, or a short variable declaration. found is false when there
+// is none.
+func (r *rewriter) localInteger(name string, root ast.Node, depth int) (found, integer bool) {
+	isIntType := func(t ast.Expr) bool { id, ok := t.(*ast.Ident); return ok && integerTypes[id.Name] }
+	ast.Inspect(root, func(n ast.Node) bool {
+		if found {
+			return false
+		}
+		switch n := n.(type) {
+		case *ast.Field:
+			for _, id := range n.Names {
+				if id.Name == name {
+					found, integer = true, isIntType(n.Type)
+				}
+			}
+		case *ast.ValueSpec:
+			for i, id := range n.Names {
+				if id.Name != name {
+					continue
+				}
+				found = true
+				switch {
+				case n.Type != nil:
+					integer = isIntType(n.Type)
+				case i < len(n.Values) && len(n.Values) == len(n.Names):
+					integer = r.isInteger(n.Values[i], root, depth+1)
+				}
+			}
+		case *ast.AssignStmt:
+			if n.Tok != token.DEFINE || len(n.Lhs) != len(n.Rhs) {
+				return true
+			}
+			for i, l := range n.Lhs {
+				if id, ok := l.(*ast.Ident); ok && id.Name == name {
+					found, integer = true, r.isInteger(n.Rhs[i], root, depth+1)
+				}
+			}
+		}
+		return true
+	})
+	return found, integer
+}
+
+// fail records the first error of the rewrite.
+func (r *rewriter) fail(pos token.Pos, format string, args ...any) {
+	if r.err == nil {
+		r.err = &posError{pos: pos, msg: fmt.Sprintf(format, args...)}
+	}
+}
+
+// posError is an error at a position of a piece.
+type posError struct {
+	pos token.Pos
+	msg string
+}
+
+func (e *posError) Error() string { return e.msg }
