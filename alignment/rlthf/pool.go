@@ -7,6 +7,7 @@ import (
 
 	"github.com/golign/golign/alignment/pref"
 	"github.com/golign/golign/alignment/reward"
+	"gonum.org/v1/gonum/mat"
 )
 
 // Pool is the preference data RLTHF curates, with optional ground truth used
@@ -89,24 +90,22 @@ func LinearTrainer(cfg reward.LinearConfig) TrainFunc {
 }
 
 // train fits a model on the pairs idx of the pool, each oriented by its
-// label and weighted by weight[i] (nil weights mean 1).
+// label (the preferred response in the Chosen row) and weighted by weight[i]
+// (nil weights mean 1).
 func train(fit TrainFunc, pairs *pref.Comparisons, idx []int, labels []bool, weight []float64) (reward.Model, error) {
 	if len(idx) == 0 {
 		return nil, fmt.Errorf("rlthf: no labelled pairs to train on")
 	}
-	c, err := pairs.Subset(idx)
-	if err != nil {
-		return nil, err
-	}
-	flip := make([]bool, len(idx))
+	d := pairs.Dim()
+	c := &pref.Comparisons{Chosen: mat.NewDense(len(idx), d, nil), Rejected: mat.NewDense(len(idx), d, nil)}
 	for k, i := range idx {
-		flip[k] = !labels[i]
+		a, b := pairs.Chosen.RawRowView(i), pairs.Rejected.RawRowView(i)
+		if !labels[i] {
+			a, b = b, a
+		}
+		copy(c.Chosen.RawRowView(k), a)
+		copy(c.Rejected.RawRowView(k), b)
 	}
-	if err := c.Flip(flip); err != nil {
-		return nil, err
-	}
-	c.Labeler = nil
-	c.Weight = nil
 	if weight != nil {
 		w := make([]float64, len(idx))
 		for k, i := range idx {
