@@ -82,3 +82,24 @@ func (c *Comparisons) Flip(mask []bool) error {
 	}
 	return nil
 }
+
+// Select returns a new Comparisons holding the pairs where mask is true, in
+// order — for example the targeted validation pairs of a bias experiment.
+// It is an error when mask has the wrong length or selects nothing.
+func (c *Comparisons) Select(mask []bool) (*Comparisons, error) {
+	if len(mask) != c.Len() {
+		return nil, fmt.Errorf("pref: selection mask has %d entries for %d pairs", len(mask), c.Len())
+	}
+	return c.Subset(maskIndices(mask))
+}
+
+// maskIndices returns the indices where mask is true.
+func maskIndices(mask []bool) []int {
+	var idx []int
+	for i, m := range mask {
+		if m {
+			idx = append(idx, i)
+		}
+	}
+	return idx
+}

@@ -101,3 +101,24 @@ func TestSplit(t *testing.T) {
 		t.Error("fractions summing above 1 accepted")
 	}
 }
+
+func TestSelect(t *testing.T) {
+	c := smallComparisons()
+	s, err := c.Select([]bool{true, false, true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Len() != 2 || !reflect.DeepEqual(s.Weight, []float64{1, 2}) || !reflect.DeepEqual(s.Chosen.RawRowView(1), c.Chosen.RawRowView(2)) {
+		t.Errorf("Select gave %d pairs, weights %v", s.Len(), s.Weight)
+	}
+	if _, err := c.Select([]bool{false, false, false}); err == nil {
+		t.Error("empty selection accepted")
+	}
+	if _, err := c.Select([]bool{true}); err == nil {
+		t.Error("short mask accepted")
+	}
+	d := Dataset{{Chosen: "a"}, {Chosen: "b"}}
+	if ds, err := d.Select([]bool{false, true}); err != nil || len(ds) != 1 || ds[0].Chosen != "b" {
+		t.Errorf("Dataset.Select gave %v, %v", ds, err)
+	}
+}

@@ -100,3 +100,11 @@ func (d Dataset) ChosenShorter() []bool {
 	}
 	return out
 }
+
+// Select returns the pairs where mask is true, in order.
+func (d Dataset) Select(mask []bool) (Dataset, error) {
+	if len(mask) != len(d) {
+		return nil, fmt.Errorf("pref: selection mask has %d entries for %d pairs", len(mask), len(d))
+	}
+	return d.Subset(maskIndices(mask))
+}
