@@ -12,8 +12,7 @@ import (
 )
 
 // Options configure a notebook run. The zero value stops at the first
-// error, lets cells run as long as they take, and reads input requests
-// from the terminal.
+// error, lets cells run as long as they take, and has no input.
 type Options struct {
 	// AllowErrors runs all cells even after one fails; the failures are
 	// still listed in the Report.
@@ -25,8 +24,9 @@ type Options struct {
 	// run is abandoned (the interpreter is then in an unknown state). If
 	// StopGrace is 0, it is 10 seconds.
 	StopGrace time.Duration
-	// Input answers the cells' input requests. If Input is nil,
-	// TerminalInput is used.
+	// Input answers the cells' input requests (Console.TerminalInput is
+	// the usual one). If Input is nil, input requests fail with
+	// ErrNoInput.
 	Input func(prompt string, password bool) (string, error)
 	// CellDone, when not nil, is called after each executed cell.
 	CellDone func(CellReport)
@@ -106,7 +106,7 @@ func RunNotebook(ctx context.Context, interp kernel.Interpreter, nb *nbformat.No
 		opts.StopGrace = 10 * time.Second
 	}
 	if opts.Input == nil {
-		opts.Input = TerminalInput
+		opts.Input = noInput
 	}
 	setLanguageInfo(nb, interp.Info())
 	d := newDisplays()
@@ -227,3 +227,5 @@ func setLanguageInfo(nb *nbformat.Notebook, info kernel.Info) {
 	}
 	nb.Metadata["language_info"] = li
 }
+
+func noInput(string, bool) (string, error) { return "", ErrNoInput }

@@ -1,9 +1,13 @@
 package headless
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
+	"os"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -221,9 +225,34 @@ func TestInput(t *testing.T) {
 	if got := summary(nb.Cells[0].Outputs); !reflect.DeepEqual(got, []string{"stdout:forty-two\n"}) || prompts[0] != "name?" {
 		t.Errorf("outputs %q, prompts %q", got, prompts)
 	}
-	// Under go test, standard input is not a terminal.
-	if _, err := TerminalInput("x", false); !errors.Is(err, ErrNoTerminal) {
-		t.Errorf("TerminalInput error = %v", err)
+	if _, _, err := run(t, Options{}, "input name?"); err == nil || !strings.Contains(err.Error(), ErrNoInput.Error()) {
+		t.Errorf("without input: %v", err)
+	}
+}
+
+func TestConsole(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	w.WriteString("first\r\nsecond\n")
+	w.Close()
+	var prompts bytes.Buffer
+	c := NewConsole(r, &prompts)
+	if _, err := c.TerminalInput("x", false); !errors.Is(err, ErrNoTerminal) {
+		t.Errorf("TerminalInput on a pipe: %v", err)
+	}
+	for _, want := range []string{"first", "second"} {
+		if got, err := c.ReadLine("> ", false); got != want || err != nil {
+			t.Errorf("ReadLine = %q, %v; want %q", got, err, want)
+		}
+	}
+	if _, err := c.ReadLine("> ", false); !errors.Is(err, io.EOF) {
+		t.Errorf("at the end: %v", err)
+	}
+	if prompts.String() != "> > > " {
+		t.Errorf("prompts = %q", prompts.String())
 	}
 }
 

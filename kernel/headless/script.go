@@ -20,48 +20,74 @@ import (
 	"github.com/golign/golign/kernel"
 )
 
-// ScriptOptions configure RunScript. The zero value passes no arguments,
-// writes images next to the script and uses the process's standard
-// streams.
+// ScriptOptions configure RunScript. The zero value writes images next to
+// the script, uses the process's standard streams and has no input.
 type ScriptOptions struct {
-	// Args are the script's arguments, os.Args[1:] while it runs.
-	Args []string
 	// OutDir is the directory images are written to. If OutDir is empty,
 	// it is the script's directory.
 	OutDir string
 	// Stdout and Stderr receive the script's output and the lines telling
 	// where images went. If nil, they are os.Stdout and os.Stderr.
 	Stdout, Stderr io.Writer
-	// Input answers input requests. If Input is nil, ReadLine is used.
+	// Input answers input requests (Console.ReadLine is the usual one).
+	// If Input is nil, they fail with ErrNoInput.
 	Input func(prompt string, password bool) (string, error)
 }
 
 // ScriptError is the error of a script that failed: its file and the
-// interpreter's error.
+// interpreter's error, whose positions ("cell line 12, column 5") are
+// positions in the file.
 type ScriptError struct {
 	Path string
 	Err  *kernel.Error
 }
 
-// cellPosition matches the line:column a message starts with.
-var cellPosition = regexp.MustCompile(`^(?:[^:\s]*:)?(\d+:\d+: )`)
+// cellPosition matches a position in the interpreter's tracebacks.
+var cellPosition = regexp.MustCompile(`^cell line (\d+)(?:, column (\d+))?:? ?`)
 
-// Error returns "path:line:col: message" when the interpreter located the
-// error, "path: name: message" otherwise.
+// Error returns "path:line:col: name: message", with the first position
+// of the traceback, or "path: name: message" when there is none.
 func (e *ScriptError) Error() string {
-	if m := cellPosition.FindStringSubmatchIndex(e.Err.Value); m != nil {
-		return e.Path + ":" + e.Err.Value[m[2]:]
+	for _, line := range e.Err.Traceback {
+		if m := cellPosition.FindStringSubmatch(line); m != nil {
+			return e.place(m) + ": " + e.Err.Error()
+		}
 	}
 	return e.Path + ": " + e.Err.Error()
 }
 
+// place returns path:line or path:line:col for a matched position.
+func (e *ScriptError) place(m []string) string {
+	if m[2] == "" {
+		return e.Path + ":" + m[1]
+	}
+	return e.Path + ":" + m[1] + ":" + m[2]
+}
+
+// Traceback returns the interpreter's traceback with its positions written
+// as path:line:col, and without its first line, which repeats the error.
+func (e *ScriptError) Traceback() []string {
+	var tb []string
+	for i, line := range e.Err.Traceback {
+		if i == 0 && line == e.Err.Error() {
+			continue
+		}
+		if m := cellPosition.FindStringSubmatch(line); m != nil {
+			line = e.place(m) + ": " + line[len(m[0]):]
+		}
+		tb = append(tb, line)
+	}
+	return tb
+}
+
 // RunScript runs the Go program in the file at path — package main with a
-// func main — in interp, with os.Args set to path and opts.Args. What it
-// prints goes to opts.Stdout and opts.Stderr; what it displays degrades to
-// the terminal: images are written to files (a line on Stderr says where),
-// Markdown and plain text are printed as they are, HTML without a text form
-// is printed with its tags removed. Updates of a display are printed at
-// most once every two seconds, and the last one when the script ends.
+// func main — in interp, whose os.Args the caller sets when creating it.
+// What it prints goes to opts.Stdout and opts.Stderr; what it displays
+// degrades to the terminal: images are written to files (a line on Stderr
+// says where), Markdown and plain text are printed as they are, HTML
+// without a text form is printed with its tags removed. Updates of a
+// display are printed at most once every two seconds, and the last one when
+// the script ends.
 //
 // A script that fails returns a *ScriptError; a file that is not a Go
 // program returns an error located in the file.
@@ -76,29 +102,21 @@ func RunScript(ctx context.Context, interp kernel.Interpreter, path string, opts
 	}
 	term := newTerminal(path, opts)
 	defer term.flush()
-	savedArgs := os.Args
-	os.Args = append([]string{path}, opts.Args...)
-	defer func() { os.Args = savedArgs }()
-	for count, step := range []string{code, "main()"} {
-		reply := interp.Execute(ctx, kernel.ExecuteRequest{Code: step, AllowStdin: true, StopOnError: true, Count: count + 1}, term)
-		if reply.Status == kernel.StatusOK || reply.Status == "" {
-			continue
-		}
-		e := reply.Error
-		if e == nil {
-			e = &kernel.Error{Name: "Aborted", Value: "the script was aborted"}
-			if ctx.Err() != nil {
-				e = &kernel.Error{Name: "Interrupted", Value: ctx.Err().Error()}
-			}
-		}
-		return &ScriptError{Path: path, Err: e}
+	reply := interp.Execute(ctx, kernel.ExecuteRequest{Code: code, AllowStdin: true, StopOnError: true, Count: 1}, term)
+	if reply.Status == kernel.StatusOK || reply.Status == "" {
+		return nil
 	}
-	return nil
+	e := reply.Error
+	if e == nil {
+		e = &kernel.Error{Name: "Aborted", Value: "the script was aborted"}
+	}
+	return &ScriptError{Path: path, Err: e}
 }
 
-// scriptBody checks that src is a Go program and returns its declarations,
-// with the package clause blanked out so that lines and columns stay those
-// of the file.
+// scriptBody checks that src is a Go program and returns it as one cell
+// that declares everything and then calls main: the package clause is
+// blanked out, so that lines and columns stay those of the file, and the
+// call is appended after the last line.
 func scriptBody(path string, src []byte) (string, error) {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, path, src, parser.SkipObjectResolution)
@@ -116,7 +134,7 @@ func scriptBody(path string, src []byte) (string, error) {
 	for i := start; i < end; i++ {
 		body[i] = ' '
 	}
-	return string(body), nil
+	return string(body) + "\nmain()\n", nil
 }
 
 // declaresMain reports whether f declares func main().
@@ -161,7 +179,7 @@ func newTerminal(path string, opts ScriptOptions) *terminal {
 		t.stderr = os.Stderr
 	}
 	if t.input == nil {
-		t.input = ReadLine
+		t.input = noInput
 	}
 	if t.dir == "" {
 		t.dir = filepath.Dir(path)

@@ -3,29 +3,26 @@ package headless
 import (
 	"bytes"
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/golign/golign/kernel"
 )
 
-// scriptInterpreter records the code of a script and runs main() as the
-// command lines found in the comment block of func main.
+// scriptInterpreter records the code of a script and runs the command
+// lines found in the comments of func main.
 type scriptInterpreter struct {
 	fakeInterpreter
-	decls string
+	code string
 }
 
 func (s *scriptInterpreter) Execute(ctx context.Context, req kernel.ExecuteRequest, out kernel.Publisher) kernel.ExecuteReply {
-	if req.Code != "main()" {
-		s.decls = req.Code
-		return kernel.ExecuteReply{Status: kernel.StatusOK}
-	}
+	s.code = req.Code
 	var cmds []string
-	for _, line := range strings.Split(s.decls, "\n") {
+	for _, line := range strings.Split(req.Code, "\n") {
 		if c, ok := strings.CutPrefix(strings.TrimSpace(line), "// "); ok {
 			cmds = append(cmds, c)
 		}
@@ -49,19 +46,19 @@ func writeScript(t *testing.T, commands ...string) string {
 }
 
 func TestScriptOutputsDegradeToTheTerminal(t *testing.T) {
-	path := writeScript(t, "out hello", "err warn", "args", "png fig", "png fig", "png -",
+	path := writeScript(t, "out hello", "err warn", "png fig", "png fig", "png -",
 		"display - <b>html</b>", "display bar 0%", "update bar 50%", "update bar 100%", "result 42")
 	outDir := t.TempDir()
 	var stdout, stderr bytes.Buffer
 	s := &scriptInterpreter{}
-	err := RunScript(context.Background(), s, path, ScriptOptions{Args: []string{"-n", "3"}, OutDir: outDir, Stdout: &stdout, Stderr: &stderr})
+	err := RunScript(context.Background(), s, path, ScriptOptions{OutDir: outDir, Stdout: &stdout, Stderr: &stderr})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(s.decls, "            \n\nfunc main()") {
-		t.Errorf("package clause not blanked in place: %q", s.decls[:20])
+	if !strings.HasPrefix(s.code, "            \n\nfunc main()") || !strings.HasSuffix(s.code, "}\n\nmain()\n") {
+		t.Errorf("the script is not kept in place with a call of main after it: %q", s.code)
 	}
-	wantOut := "hello\n-n,3\n<b>html</b>\n0%\n42\n100%\n"
+	wantOut := "hello\n<b>html</b>\n0%\n42\n100%\n"
 	if stdout.String() != wantOut {
 		t.Errorf("stdout = %q, want %q", stdout.String(), wantOut)
 	}
@@ -75,9 +72,6 @@ func TestScriptOutputsDegradeToTheTerminal(t *testing.T) {
 		if data, err := os.ReadFile(f); err != nil || !bytes.HasPrefix(data, []byte("\x89PNG")) {
 			t.Errorf("%s: %v %q", f, err, data)
 		}
-	}
-	if os.Args[0] == path {
-		t.Error("os.Args not restored")
 	}
 }
 
@@ -120,16 +114,26 @@ func TestScriptErrors(t *testing.T) {
 			}
 		})
 	}
-	// A failure while running names the file, with the interpreter's
-	// position when it gave one.
-	path := writeScript(t, "fail panic 4:2: index out of range")
-	err := RunScript(context.Background(), &scriptInterpreter{}, path, ScriptOptions{Stdout: &bytes.Buffer{}})
-	var serr *ScriptError
-	if !errors.As(err, &serr) || err.Error() != path+":4:2: index out of range" {
-		t.Errorf("error = %v", err)
-	}
-	path = writeScript(t, "fail panic boom")
+	// A failure while running names the file.
+	path := writeScript(t, "fail panic boom")
 	if err := RunScript(context.Background(), &scriptInterpreter{}, path, ScriptOptions{}); err == nil || err.Error() != path+": panic: boom" {
 		t.Errorf("error = %v", err)
+	}
+}
+
+func TestScriptErrorPositions(t *testing.T) {
+	e := &ScriptError{Path: "prog.go", Err: &kernel.Error{Name: "CompileError", Value: "undefined: y",
+		Traceback: []string{"CompileError: undefined: y", "cell line 4, column 7: undefined: y", "    4 | \tx := y", "      | \t     ^"}}}
+	if got, want := e.Error(), "prog.go:4:7: CompileError: undefined: y"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+	want := []string{"prog.go:4:7: undefined: y", "    4 | \tx := y", "      | \t     ^"}
+	if got := e.Traceback(); !reflect.DeepEqual(got, want) {
+		t.Errorf("Traceback() = %q, want %q", got, want)
+	}
+	p := &ScriptError{Path: "prog.go", Err: &kernel.Error{Name: "panic", Value: "boom",
+		Traceback: []string{"panic: boom", "cell line 9 main.f()"}}}
+	if got, want := p.Error(), "prog.go:9: panic: boom"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
 	}
 }
