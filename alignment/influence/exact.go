@@ -1,0 +1,134 @@
+package influence
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/golign/golign/alignment/job"
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/mat"
+)
+
+// gaussNewton accumulates H = Σᵢ coefᵢ JᵢJᵢᵀ + shift·I over the columns sp
+// of the training gradients with one symmetric rank-k update per block,
+// O(n·width²).
+func gaussNewton(src *source, coef []float64, shift float64, sp span, t *job.Task) (*mat.SymDense, error) {
+	width := sp.hi - sp.lo
+	h := mat.NewSymDense(width, nil)
+	err := src.each(t, func(start int, blk *mat.Dense) error {
+		b, _ := blk.Dims()
+		x := mat.DenseCopyOf(blk.Slice(0, b, sp.lo, sp.hi))
+		for i := 0; i < b; i++ {
+			floats.Scale(math.Sqrt(coef[start+i]), x.RawRowView(i))
+		}
+		h.SymRankK(h, 1, x.T())
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for j := 0; j < width; j++ {
+		h.SetSym(j, j, h.At(j, j)+shift)
+	}
+	return h, nil
+}
+
+// exact holds H⁻¹ = W Wᵀ either as W = L⁻ᵀ from the Cholesky factor L of H,
+// or, when H is not numerically positive definite, as W = V diag(1/√e) from
+// its eigendecomposition with eigenvalues below 1e-12·max(e) dropped (a
+// pseudo-inverse).
+type exact struct {
+	src   *source
+	lower blas64.Triangular // Cholesky factor L, when used
+	eigW  *mat.Dense        // V diag(1/√e), when used
+}
+
+// fitExact forms the damped Gauss–Newton matrix and factorises it.
+func fitExact(src *source, shift float64, fisher Fisher) (*exact, error) {
+	t := job.Start("influence: exact Hessian", src.blocks())
+	h, err := gaussNewton(src, src.curvatureCoef(fisher), shift, span{0, src.dim}, t)
+	t.Done(err)
+	if err != nil {
+		return nil, err
+	}
+	e := &exact{src: src}
+	var chol mat.Cholesky
+	if chol.Factorize(h) {
+		var l mat.TriDense
+		chol.LTo(&l)
+		e.lower = l.RawTriangular()
+		return e, nil
+	}
+	var eig mat.EigenSym
+	if !eig.Factorize(h, true) {
+		return nil, fmt.Errorf("influence: eigendecomposition of the Hessian failed")
+	}
+	vals := eig.Values(nil)
+	var vecs mat.Dense
+	eig.VectorsTo(&vecs)
+	top := vals[len(vals)-1]
+	if top <= 0 {
+		return nil, fmt.Errorf("influence: the Hessian has no positive eigenvalue (add damping)")
+	}
+	for j, v := range vals {
+		s := 0.0
+		if v > 1e-12*top {
+			s = 1 / math.Sqrt(v)
+		}
+		col := mat.Col(nil, j, &vecs)
+		for i := range col {
+			vecs.Set(i, j, col[i]*s)
+		}
+	}
+	e.eigW = &vecs
+	return e, nil
+}
+
+// whiten replaces the rows x of X by xW (in place).
+func (e *exact) whiten(x *mat.Dense) *mat.Dense {
+	if e.eigW != nil {
+		var y mat.Dense
+		y.Mul(x, e.eigW)
+		return &y
+	}
+	// x L⁻ᵀ: solve Y Lᵀ = X.
+	blas64.Trsm(blas.Right, blas.Trans, 1, e.lower, x.RawMatrix())
+	return x
+}
+
+// precondition returns Q W Wᵀ = Q H⁻¹.
+func (e *exact) precondition(q *mat.Dense) (*mat.Dense, error) {
+	y := e.whiten(mat.DenseCopyOf(q))
+	if e.eigW != nil {
+		var p mat.Dense
+		p.Mul(y, e.eigW.T())
+		return &p, nil
+	}
+	// (Q L⁻ᵀ) L⁻¹: solve P L = Y.
+	blas64.Trsm(blas.Right, blas.NoTrans, 1, e.lower, y.RawMatrix())
+	return y, nil
+}
+
+// self returns ‖gᵢW‖² = gᵢᵀH⁻¹gᵢ.
+func (e *exact) self() ([]float64, error) {
+	out := make([]float64, e.src.n)
+	t := job.Start("influence: self-influence", e.src.blocks())
+	err := e.src.each(t, func(start int, blk *mat.Dense) error {
+		y := e.whiten(e.src.lossBlock(start, blk))
+		rowNormsSq(out[start:], y)
+		return nil
+	})
+	t.Done(err)
+	return out, err
+}
+
+// rowNormsSq writes ‖row i‖² of m into dst[i].
+func rowNormsSq(dst []float64, m *mat.Dense) {
+	r, _ := m.Dims()
+	for i := 0; i < r; i++ {
+		row := m.RawRowView(i)
+		dst[i] = floats.Dot(row, row)
+	}
+}

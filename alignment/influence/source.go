@@ -1,0 +1,253 @@
+package influence
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/golign/golign/alignment/job"
+	"github.com/golign/golign/alignment/pref"
+	"github.com/golign/golign/alignment/reward"
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/mat"
+)
+
+// span is a layer's column range [lo, hi) in gradient space.
+type span struct{ lo, hi int }
+
+// source streams the training pairs' margin gradients J (n×dim, rows
+// possibly compressed) in blocks, with what turns them into loss gradients
+// and curvature.
+type source struct {
+	n, dim   int
+	spans    []span
+	weights  []float64 // ŵᵢ
+	margins  []float64 // nil when gradients were given directly
+	lossCoef []float64 // gᵢ = lossCoefᵢ · Jᵢ: −(1−σ(mᵢ)), or 1
+	block    int
+
+	full *mat.Dense // all rows, when held in memory
+
+	model      Model
+	data       *pref.Comparisons
+	compressor Compressor
+	raw, out   *mat.Dense // block buffers when streaming
+}
+
+// newModelSource prepares the training gradients of p, holding them in
+// memory when they fit in cfg.CacheBytes.
+func newModelSource(p Problem, cfg Config) (*source, error) {
+	if p.Model == nil {
+		return nil, fmt.Errorf("influence: problem has no model")
+	}
+	if p.Train == nil {
+		return nil, fmt.Errorf("influence: problem has no training comparisons")
+	}
+	w, err := reward.NormalizedWeights(p.Train)
+	if err != nil {
+		return nil, fmt.Errorf("influence: training comparisons: %w", err)
+	}
+	margins, err := p.Model.Margins(p.Train)
+	if err != nil {
+		return nil, fmt.Errorf("influence: training comparisons: %w", err)
+	}
+	D := p.Model.NumParams()
+	s := &source{n: len(margins), dim: D, weights: w, margins: margins, model: p.Model, data: p.Train,
+		compressor: cfg.Compressor, block: cfg.blockSize()}
+	s.block = min(s.block, s.n)
+	s.lossCoef = make([]float64, s.n)
+	for i, m := range margins {
+		s.lossCoef[i] = -(1 - reward.Sigmoid(m))
+	}
+	if cfg.Compressor != nil {
+		if cfg.Compressor.InputDim() != D {
+			return nil, fmt.Errorf("influence: compressor takes %d coordinates, the model has %d parameters", cfg.Compressor.InputDim(), D)
+		}
+		s.dim = cfg.Compressor.OutputDim()
+		s.spans = []span{{0, s.dim}}
+	} else {
+		for _, l := range p.Model.Layers() {
+			s.spans = append(s.spans, span{l.Offset, l.Offset + l.Size()})
+		}
+	}
+	s.raw = mat.NewDense(s.block, D, nil)
+	if cfg.Compressor != nil {
+		s.out = mat.NewDense(s.block, s.dim, nil)
+	}
+	if 8*s.n*s.dim <= cfg.cacheBytes() {
+		full := mat.NewDense(s.n, s.dim, nil)
+		t := job.Start("influence: training gradients", s.blocks())
+		err := s.each(t, func(start int, blk *mat.Dense) error {
+			b, _ := blk.Dims()
+			full.Slice(start, start+b, 0, s.dim).(*mat.Dense).Copy(blk)
+			return nil
+		})
+		t.Done(err)
+		if err != nil {
+			return nil, err
+		}
+		s.full, s.raw, s.out = full, nil, nil
+	}
+	return s, nil
+}
+
+// newMatrixSource wraps given per-pair loss gradients (n×D) with uniform
+// weights; spans lists the layer column ranges (nil: one layer).
+func newMatrixSource(grads *mat.Dense, layers []reward.Layer, cfg Config) (*source, error) {
+	if grads == nil {
+		return nil, fmt.Errorf("influence: gradient matrix is nil")
+	}
+	n, D := grads.Dims()
+	for i := 0; i < n; i++ {
+		for j, v := range grads.RawRowView(i)[:D] {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, fmt.Errorf("influence: gradient row %d column %d is %v", i, j, v)
+			}
+		}
+	}
+	s := &source{n: n, dim: D, weights: make([]float64, n), lossCoef: make([]float64, n), block: min(cfg.blockSize(), n), full: grads}
+	for i := range s.weights {
+		s.weights[i], s.lossCoef[i] = 1/float64(n), 1
+	}
+	if cfg.Compressor != nil {
+		if cfg.Compressor.InputDim() != D {
+			return nil, fmt.Errorf("influence: compressor takes %d coordinates, gradients have %d", cfg.Compressor.InputDim(), D)
+		}
+		s.dim = cfg.Compressor.OutputDim()
+		s.full = mat.NewDense(n, s.dim, nil)
+		if err := cfg.Compressor.CompressRowsTo(s.full, grads); err != nil {
+			return nil, err
+		}
+		s.spans = []span{{0, s.dim}}
+		return s, nil
+	}
+	if layers == nil {
+		s.spans = []span{{0, D}}
+		return s, nil
+	}
+	next := 0
+	for _, l := range layers {
+		if l.Offset != next || l.Size() <= 0 {
+			return nil, fmt.Errorf("influence: layer %q starts at %d, expected %d (layers must tile the gradient)", l.Name, l.Offset, next)
+		}
+		next += l.Size()
+		s.spans = append(s.spans, span{l.Offset, next})
+	}
+	if next != D {
+		return nil, fmt.Errorf("influence: layers cover %d of %d gradient columns", next, D)
+	}
+	return s, nil
+}
+
+// blocks returns the number of blocks of a pass.
+func (s *source) blocks() int { return (s.n + s.block - 1) / s.block }
+
+// each calls f on consecutive blocks of margin-gradient rows J (views valid
+// during the call), counting one step of t per block.
+func (s *source) each(t *job.Task, f func(start int, blk *mat.Dense) error) error {
+	for start := 0; start < s.n; start += s.block {
+		if err := t.Step(1); err != nil {
+			return err
+		}
+		b := min(s.block, s.n-start)
+		blk, err := s.rows(start, b)
+		if err != nil {
+			return err
+		}
+		if err := f(start, blk); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rows returns J for pairs start … start+b−1.
+func (s *source) rows(start, b int) (*mat.Dense, error) {
+	if s.full != nil {
+		return s.full.Slice(start, start+b, 0, s.dim).(*mat.Dense), nil
+	}
+	raw := s.raw.Slice(0, b, 0, s.model.NumParams()).(*mat.Dense)
+	if err := s.model.MarginGradients(s.data, start, nil, raw); err != nil {
+		return nil, err
+	}
+	if s.compressor == nil {
+		return raw, nil
+	}
+	out := s.out.Slice(0, b, 0, s.dim).(*mat.Dense)
+	return out, s.compressor.CompressRowsTo(out, raw)
+}
+
+// gather returns J for the given pairs (a new matrix).
+func (s *source) gather(rows []int) (*mat.Dense, error) {
+	dst := mat.NewDense(len(rows), s.dim, nil)
+	if s.full != nil {
+		for i, r := range rows {
+			copy(dst.RawRowView(i), s.full.RawRowView(r))
+		}
+		return dst, nil
+	}
+	sub := subset(s.data, rows)
+	raw := mat.NewDense(len(rows), s.model.NumParams(), nil)
+	if err := s.model.MarginGradients(sub, 0, nil, raw); err != nil {
+		return nil, err
+	}
+	if s.compressor == nil {
+		return raw, nil
+	}
+	return dst, s.compressor.CompressRowsTo(dst, raw)
+}
+
+// subset copies the given pairs of c.
+func subset(c *pref.Comparisons, rows []int) *pref.Comparisons {
+	d := c.Dim()
+	out := &pref.Comparisons{Chosen: mat.NewDense(len(rows), d, nil), Rejected: mat.NewDense(len(rows), d, nil)}
+	for i, r := range rows {
+		mat.Row(out.Chosen.RawRowView(i), r, c.Chosen)
+		mat.Row(out.Rejected.RawRowView(i), r, c.Rejected)
+	}
+	return out
+}
+
+// curvatureCoef returns ŵᵢcᵢ for the Gauss–Newton matrix: cᵢ = σ(1−σ) for
+// the true Fisher, (lossCoefᵢ)² for the empirical one.
+func (s *source) curvatureCoef(f Fisher) []float64 {
+	c := make([]float64, s.n)
+	for i, w := range s.weights {
+		if f == TrueFisher && s.margins != nil {
+			p := reward.Sigmoid(s.margins[i])
+			c[i] = w * p * (1 - p)
+		} else {
+			c[i] = w * s.lossCoef[i] * s.lossCoef[i]
+		}
+	}
+	return c
+}
+
+// scaleColumns multiplies column j of m by v[j].
+func scaleColumns(m *mat.Dense, v []float64) {
+	r, _ := m.Dims()
+	for i := 0; i < r; i++ {
+		row := m.RawRowView(i)
+		for j := range row[:len(v)] {
+			row[j] *= v[j]
+		}
+	}
+}
+
+// scaleRows multiplies row i of m by v[i].
+func scaleRows(m *mat.Dense, v []float64) {
+	for i, x := range v {
+		floats.Scale(x, m.RawRowView(i))
+	}
+}
+
+// mulAdd adds a·bᵀ (transB) or a·b to dst with one BLAS Gemm, without
+// allocating.
+func mulAdd(dst, a, b *mat.Dense, transB bool) {
+	tb := blas.NoTrans
+	if transB {
+		tb = blas.Trans
+	}
+	blas64.Gemm(blas.NoTrans, tb, 1, a.RawMatrix(), b.RawMatrix(), 1, dst.RawMatrix())
+}
