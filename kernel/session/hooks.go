@@ -3,9 +3,11 @@ package session
 import (
 	"fmt"
 	"go/parser"
+	"math"
 	"os"
 	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -16,12 +18,12 @@ import (
 )
 
 // hookPath is the import path of the compiled functions the prelude calls.
-const hookPath = "golign.session/hook"
+const hookPath = "golign.session/" + hookPkg
 
 // prelude is interpreted in every new interpreter. The numeric constraint
 // of min and max lists Go's ordered types, as cmp.Ordered does.
 const prelude = `
-import ` + hookPkg + ` "` + hookPath + `"
+import "` + hookPath + `"
 
 type _golignOrdered interface {
 	~int | ~int8 | ~int16 | ~int32 | ~int64 | ~uint | ~uint8 | ~uint16 | ~uint32 | ~uint64 | ~uintptr |
@@ -75,7 +77,7 @@ func ` + resultHelper + `(values ...any) {
 
 // evalPrelude compiles and runs the prelude.
 func (s *Session) evalPrelude() (any, error) {
-	f, err := parser.ParseFile(s.in.FileSet(), "prelude", "package main\n"+prelude, 0)
+	f, err := parser.ParseFile(s.in.FileSet(), cellFile, "package main\n"+prelude, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +94,7 @@ func (s *Session) evalPrelude() (any, error) {
 
 // hooks returns the compiled functions of the prelude, bound to s.
 func (s *Session) hooks() interp.Exports {
-	return interp.Exports{hookPath + "/hook": {
+	return interp.Exports{hookPath + "/" + hookPkg: {
 		"Result": reflect.ValueOf(func(values ...any) {
 			if s.results != nil {
 				s.results.values = values
@@ -107,6 +109,8 @@ func (s *Session) hooks() interp.Exports {
 			}
 		}),
 		"Clear":          reflect.ValueOf(clearValue),
+		"Print":          reflect.ValueOf(func(args ...any) { os.Stderr.WriteString(builtinPrint(args, false)) }),
+		"Println":        reflect.ValueOf(func(args ...any) { os.Stderr.WriteString(builtinPrint(args, true)) }),
 		"GoroutinePanic": reflect.ValueOf(s.goroutinePanic),
 	}}
 }
@@ -121,6 +125,52 @@ func clearValue(x any) {
 	default:
 		panic(fmt.Sprintf("invalid argument: clear(%v): argument must be (or constrained by) map or slice", v.Type()))
 	}
+}
+
+// builtinPrint formats args as Go's builtin print and println do: floats
+// as +1.500000e+000, println with spaces between arguments and a newline.
+func builtinPrint(args []any, line bool) string {
+	var b strings.Builder
+	for i, a := range args {
+		if line && i > 0 {
+			b.WriteByte(' ')
+		}
+		switch v := reflect.ValueOf(a); v.Kind() {
+		case reflect.Float32, reflect.Float64:
+			b.WriteString(builtinFloat(v.Float()))
+		case reflect.Complex64, reflect.Complex128:
+			c := v.Complex()
+			b.WriteString("(" + builtinFloat(real(c)) + builtinFloat(imag(c)) + "i)")
+		case reflect.Pointer, reflect.Map, reflect.Chan, reflect.Func, reflect.UnsafePointer, reflect.Slice:
+			fmt.Fprintf(&b, "%#x", v.Pointer())
+		case reflect.Invalid:
+			b.WriteString("nil")
+		default:
+			fmt.Fprint(&b, a)
+		}
+	}
+	if line {
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// builtinFloat formats f as the runtime prints floats.
+func builtinFloat(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return "NaN"
+	case math.IsInf(f, 1):
+		return "+Inf"
+	case math.IsInf(f, -1):
+		return "-Inf"
+	}
+	s := strconv.FormatFloat(f, 'e', 6, 64) // 1.500000e+00
+	mant, exp, _ := strings.Cut(s, "e")
+	if !strings.HasPrefix(mant, "-") {
+		mant = "+" + mant
+	}
+	return fmt.Sprintf("%se%c%03s", mant, exp[0], exp[1:])
 }
 
 // goroutinePanic reports the panic of a goroutine started by a cell.
@@ -223,4 +273,3 @@ func (w panicFilter) Write(b []byte) (int, error) {
 	}
 	return os.Stderr.Write(b)
 }
-

@@ -11,7 +11,9 @@ import (
 // rewritten on the syntax tree of each piece before it is compiled:
 //
 //   - min and max call generic helpers of the prelude; clear calls a
-//     compiled helper working through reflection on maps and slices.
+//     compiled helper working through reflection on maps and slices; print
+//     and println write to standard error, as Go's do (the interpreter's
+//     write to standard output).
 //   - range over an integer becomes a three-clause loop over a copy of the
 //     bound, with the loop variable copied into the body, when the range
 //     expression is recognisably an integer: an integer literal or
@@ -40,7 +42,7 @@ type rewriter struct {
 
 // Names of the helpers in the prelude of every session.
 const (
-	hookPkg      = "_golign"
+	hookPkg      = "golignhook"
 	minHelper    = "_golignMin"
 	maxHelper    = "_golignMax"
 	recoverFunc  = "_golignRecover"
@@ -97,8 +99,9 @@ func (r *rewriter) builtinCall(call *ast.CallExpr) {
 	case "min", "max":
 		id.Name = map[string]string{"min": minHelper, "max": maxHelper}[id.Name]
 		orderArguments(call)
-	case "clear":
-		call.Fun = &ast.SelectorExpr{X: &ast.Ident{NamePos: id.NamePos, Name: hookPkg}, Sel: ast.NewIdent("Clear")}
+	case "clear", "print", "println":
+		hook := map[string]string{"clear": "Clear", "print": "Print", "println": "Println"}[id.Name]
+		call.Fun = &ast.SelectorExpr{X: &ast.Ident{NamePos: id.NamePos, Name: hookPkg}, Sel: ast.NewIdent(hook)}
 	}
 }
 

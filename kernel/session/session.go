@@ -381,7 +381,7 @@ func (s *Session) runPiece(ctx context.Context, p piece, last bool) (*bundle, er
 		}
 	}
 	if len(stmts) > 0 {
-		block := &ast.BlockStmt{List: stmts}
+		block := &ast.BlockStmt{Lbrace: stmts[0].Pos(), List: stmts}
 		if err := s.newRewriter().rewrite(block); err != nil {
 			return nil, err
 		}
@@ -398,18 +398,21 @@ func (s *Session) runPiece(ctx context.Context, p piece, last bool) (*bundle, er
 // evalResult evaluates the last expression of a cell through the result
 // helper, or as a plain statement when it has no value.
 func (s *Session) evalResult(ctx context.Context, final *ast.ExprStmt) (*bundle, error) {
-	if err := s.newRewriter().rewrite(&ast.BlockStmt{List: []ast.Stmt{final}}); err != nil {
+	// The position of a compiled block names its file, which scopes imports
+	// in the interpreter: every block compiled starts at its first statement.
+	if err := s.newRewriter().rewrite(final.X); err != nil {
 		return nil, err
 	}
-	wrapped := &ast.BlockStmt{List: []ast.Stmt{&ast.ExprStmt{X: &ast.CallExpr{
-		Fun: ast.NewIdent(resultHelper), Args: []ast.Expr{final.X},
+	plain := &ast.BlockStmt{Lbrace: final.Pos(), List: []ast.Stmt{final}}
+	wrapped := &ast.BlockStmt{Lbrace: final.Pos(), List: []ast.Stmt{&ast.ExprStmt{X: &ast.CallExpr{
+		Fun: &ast.Ident{NamePos: final.Pos(), Name: resultHelper}, Args: []ast.Expr{final.X},
 	}}}}
 	prog, err := s.compile(wrapped)
 	if err != nil {
 		if !isNoValue(err) {
 			return nil, err
 		}
-		return nil, s.compileRun(ctx, &ast.BlockStmt{List: []ast.Stmt{final}})
+		return nil, s.compileRun(ctx, plain)
 	}
 	s.results = &cellResult{}
 	defer func() { s.results = nil }()
@@ -546,7 +549,7 @@ func (s *Session) importDecls(ctx context.Context, f *ast.File) error {
 	for _, spec := range fresh {
 		gen.Specs = append(gen.Specs, spec)
 	}
-	file := &ast.File{Name: f.Name, Decls: []ast.Decl{gen}, Imports: fresh}
+	file := &ast.File{Package: f.Package, Name: f.Name, Decls: []ast.Decl{gen}, Imports: fresh}
 	if err := s.compileRun(ctx, file); err != nil {
 		return err
 	}

@@ -2,12 +2,16 @@ package session
 
 import (
 	"context"
+	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/golign/golign/alignment/job"
 	"github.com/golign/golign/kernel"
+	"github.com/golign/golign/stdlib"
 )
 
 // event is one message a recorder received.
@@ -174,5 +178,215 @@ func TestCellsResultsAndState(t *testing.T) {
 				t.Errorf("stdout %q, want %q", out, tt.stdout)
 			}
 		})
+	}
+}
+
+func TestOutputCapture(t *testing.T) {
+	s := newSession(t)
+	mustExec(t, s, `import ("fmt"; "os"; "log"; "time"; "sync")`)
+	tests := []struct {
+		name, code     string
+		stdout, stderr string
+	}{
+		{"interpreted fmt", `fmt.Println("a"); fmt.Print("b\n")`, "a\nb\n", ""},
+		{"os streams", `fmt.Fprintln(os.Stdout, "out"); fmt.Fprintln(os.Stderr, "err")`, "out\n", "err\n"},
+		{"log", `log.SetFlags(0); log.Println("logged")`, "", "logged\n"},
+		{"compiled writer", `os.Stdout.WriteString("direct\n")`, "direct\n", ""},
+		{"builtin println", `println("to stderr")`, "", "to stderr\n"},
+		{"goroutines", "var wg sync.WaitGroup\nfor i := 0; i < 3; i++ {\n\twg.Add(1)\n\tgo func() { defer wg.Done(); fmt.Println(\"g\") }()\n}\nwg.Wait()", "g\ng\ng\n", ""},
+		{"unicode", `fmt.Println("α β γ — ✓")`, "α β γ — ✓\n", ""},
+		{"child process", "import \"os/exec\"\ncmd := exec.Command(\"sh\", \"-c\", \"echo child; echo childerr >&2\")\ncmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr\ncmd.Run()", "child\n", "childerr\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := mustExec(t, s, tt.code)
+			if got := r.stream("stdout"); got != tt.stdout {
+				t.Errorf("stdout %q, want %q", got, tt.stdout)
+			}
+			if got := r.stream("stderr"); got != tt.stderr {
+				t.Errorf("stderr %q, want %q", got, tt.stderr)
+			}
+		})
+	}
+	_ = time.Now
+}
+
+func TestOutputStreamsWhileRunning(t *testing.T) {
+	s := newSession(t)
+	start := time.Now()
+	r := mustExec(t, s, "import (\"fmt\"; \"time\")\nfmt.Println(\"first\")\ntime.Sleep(600 * time.Millisecond)\nfmt.Println(\"second\")")
+	end := time.Now()
+	streams := r.kinds("stream")
+	if len(streams) < 2 {
+		t.Fatalf("got %d stream messages (%q), want the two lines apart", len(streams), r.stream("stdout"))
+	}
+	if streams[0].text != "first\n" {
+		t.Fatalf("first message %q", streams[0].text)
+	}
+	if early := end.Sub(streams[0].at); early < 400*time.Millisecond {
+		t.Errorf("first line arrived %v before the end of the cell, want about 600ms (start %v)", early, streams[0].at.Sub(start))
+	}
+	if got := r.stream("stdout"); got != "first\nsecond\n" {
+		t.Errorf("stdout %q", got)
+	}
+}
+
+func TestBuiltinPrintFormat(t *testing.T) {
+	tests := []struct {
+		args []any
+		line bool
+		want string
+	}{
+		{[]any{1, "a", true}, true, "1 a true\n"},
+		{[]any{1.5}, true, "+1.500000e+000\n"},
+		{[]any{-2e-10, 3}, false, "-2.000000e-0103"},
+	}
+	for _, tt := range tests {
+		if got := builtinPrint(tt.args, tt.line); got != tt.want {
+			t.Errorf("builtinPrint(%v, %v) = %q, want %q", tt.args, tt.line, got, tt.want)
+		}
+	}
+}
+
+func TestErrors(t *testing.T) {
+	s := newSession(t)
+	mustExec(t, s, "import \"fmt\"\nkept := 42")
+	tests := []struct {
+		name, code string
+		ename      string
+		line       int    // line the traceback must name; 0 for none
+		value      string // part of the error value
+	}{
+		{"syntax", "a := 1\nb := (2 +\nc := 3", ErrSyntax, 3, ""},
+		{"undefined", "x1 := 1\n\ny1 := undefinedName + x1", ErrCompile, 3, "undefined: undefinedName"},
+		{"type mismatch", "var s string = 1", ErrCompile, 1, "cannot"},
+		{"panic", "fmt.Println(\"before\")\npanic(\"boom\")", ErrPanic, 0, "boom"},
+		{"runtime error", "var m map[string]int\nm[\"a\"] = 1", ErrPanic, 0, "nil map"},
+		{"index out of range", "xs := []int{1}\ni := 3\n_ = xs[i]", ErrPanic, 0, "range"},
+		{"panic in function", "func explode(n int) int {\n\tif n > 2 {\n\t\tpanic(fmt.Sprint(\"too big: \", n))\n\t}\n\treturn n\n}\nexplode(5)", ErrPanic, 0, "too big: 5"},
+		{"unknown package", "import \"github.com/nobody/nothing\"", ErrUnsupported, 1, "not available"},
+		{"error in later declaration", "import \"strings\"\nfunc ok1() int { return 1 }\n\nfunc bad1() int { return strings.Nope() }", ErrCompile, 4, "Nope"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			reply, _ := exec(t, s, tt.code)
+			if reply.Status != kernel.StatusError || reply.Error == nil {
+				t.Fatalf("status %q, want an error", reply.Status)
+			}
+			e := reply.Error
+			if e.Name != tt.ename {
+				t.Errorf("ename %q, want %q (value %q)", e.Name, tt.ename, e.Value)
+			}
+			if !strings.Contains(e.Value, tt.value) {
+				t.Errorf("evalue %q does not contain %q", e.Value, tt.value)
+			}
+			tb := strings.Join(e.Traceback, "\n")
+			if tt.line > 0 && !strings.Contains(tb, fmt.Sprintf("cell line %d,", tt.line)) {
+				t.Errorf("traceback does not name line %d:\n%s", tt.line, tb)
+			}
+		})
+	}
+	// Definitions survive the errors.
+	if got, _ := mustExec(t, s, "kept").result(); got != "42" {
+		t.Errorf("kept = %s after errors, want 42", got)
+	}
+	// A declaration that failed can be fixed.
+	mustExec(t, s, "func bad1() int { return 2 }")
+	if got, _ := mustExec(t, s, "bad1() + ok1()").result(); got != "3" {
+		t.Errorf("after fixing bad1: %s, want 3", got)
+	}
+}
+
+func TestInterrupt(t *testing.T) {
+	s := newSession(t)
+	mustExec(t, s, "import (\"time\"; \"github.com/golign/golign/alignment/job\")\nstate := 7")
+	tests := []struct{ name, code string }{
+		{"infinite loop", "n := 0\nfor {\n\tn++\n}"},
+		{"sleep", "time.Sleep(time.Hour)"},
+		{"channel wait", "ch := make(chan int)\n<-ch"},
+		{"select", "select {}"},
+		{"native job loop", "t := job.Start(\"spin\", 0)\nfor t.Err() == nil {\n}\nt.Done(nil)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			time.AfterFunc(300*time.Millisecond, cancel)
+			start := time.Now()
+			reply, _ := execCtx(ctx, s, tt.code)
+			elapsed := time.Since(start)
+			if reply.Status != kernel.StatusError || reply.Error.Name != ErrInterrupted {
+				t.Fatalf("reply %+v, want an Interrupted error", reply.Error)
+			}
+			if elapsed > 1300*time.Millisecond {
+				t.Errorf("stopped %v after the start, %v after the interrupt; want within 1s", elapsed, elapsed-300*time.Millisecond)
+			}
+			if got, _ := mustExec(t, s, "state").result(); got != "7" {
+				t.Errorf("state = %s after the interrupt, want 7", got)
+			}
+		})
+	}
+}
+
+// spin is a compiled loop that stops only when job reports an interrupt.
+func spin() error {
+	t := job.Start("spin", 0)
+	for {
+		if err := t.Step(1); err != nil {
+			t.Done(err)
+			return err
+		}
+	}
+}
+
+func TestInterruptNativeLoop(t *testing.T) {
+	symbols := map[string]map[string]reflect.Value{}
+	for k, v := range stdlib.Symbols {
+		symbols[k] = v
+	}
+	symbols["golign.test/native/native"] = map[string]reflect.Value{"Spin": reflect.ValueOf(spin)}
+	s, err := New(Options{Symbols: symbols})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Shutdown(false)
+	mustExec(t, s, "import \"golign.test/native\"\nkept := \"yes\"")
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(300*time.Millisecond, cancel)
+	start := time.Now()
+	reply, _ := execCtx(ctx, s, "err := native.Spin()")
+	if elapsed := time.Since(start); elapsed > 1300*time.Millisecond {
+		t.Errorf("native loop stopped after %v, want within 1s of the interrupt at 300ms", elapsed)
+	}
+	if reply.Error == nil || reply.Error.Name != ErrInterrupted {
+		t.Fatalf("reply %+v, want Interrupted", reply.Error)
+	}
+	if got, _ := mustExec(t, s, "kept").result(); got != `"yes"` {
+		t.Errorf("kept = %s", got)
+	}
+}
+
+func TestStdin(t *testing.T) {
+	s := newSession(t)
+	mustExec(t, s, `import ("bufio"; "fmt"; "os")`)
+	r := &recorder{allow: true, inputs: []string{"21", "golign users"}}
+	reply := s.Execute(context.Background(), kernel.ExecuteRequest{Code: "var n int\nfmt.Scan(&n)\nline, _ := bufio.NewReader(os.Stdin).ReadString('\\n')\nfmt.Println(n*2, line)", AllowStdin: true}, r)
+	if reply.Status != kernel.StatusOK {
+		t.Fatalf("%+v", reply.Error)
+	}
+	if got := r.stream("stdout"); got != "42 golign users\n\n" {
+		t.Errorf("stdout %q", got)
+	}
+	if len(r.asked) != 2 {
+		t.Errorf("%d input requests, want 2", len(r.asked))
+	}
+
+	// Not allowed: the read ends with end of file, and the kernel says why.
+	r = &recorder{}
+	reply = s.Execute(context.Background(), kernel.ExecuteRequest{Code: "_, err := fmt.Scan(&n)\nerr"}, r)
+	if reply.Status != kernel.StatusOK {
+		t.Fatalf("%+v", reply.Error)
+	}
+	if got, _ := r.result(); !strings.Contains(got, "EOF") {
+		t.Errorf("result %q, want an EOF error", got)
 	}
 }
