@@ -62,8 +62,7 @@ type Config struct {
 	// counts as an elbow or a knee (see FindLandmarks); 0 means
 	// DefaultMinDistance.
 	MinDistance float64
-	// Train fits the reward model; nil means a linear Bradley–Terry model
-	// with reward.LinearConfig defaults.
+	// Train fits the reward model; nil means DefaultTrainer.
 	Train TrainFunc
 	// Seed seeds the shard and the ordering of equal margins.
 	Seed uint64
@@ -135,7 +134,7 @@ func (c Config) settle(n int) (settings, error) {
 		return s, fmt.Errorf("rlthf: amplification ratio %v is not a number ≥ 1", c.Amplification)
 	}
 	if s.Train == nil {
-		s.Train = LinearTrainer(reward.LinearConfig{})
+		s.Train = DefaultTrainer
 	}
 	return s, nil
 }
@@ -221,7 +220,8 @@ type Result struct {
 //
 // After the last round the model trained on the curated shard relabels every
 // pair of the pool without a human label, and the returned Model is trained
-// on the whole relabelled pool. Degenerate inputs (no budget, a shard smaller
+// on the whole relabelled pool (with the relabelling model's preference
+// probabilities as soft labels, see trainRelabelled). Degenerate inputs (no budget, a shard smaller
 // than the budget, equal margins, no knee) are handled and explained in the
 // Notes. It returns annotate.ErrStopped (wrapped) when the annotator stops,
 // job.ErrInterrupted when the user interrupts, with the answers given so far
@@ -289,17 +289,18 @@ func run(pool *Pool, ai []bool, humans annotate.Annotator, s settings, t *job.Ta
 	if err != nil {
 		return nil, fmt.Errorf("rlthf: final shard model: %w", err)
 	}
-	if err := st.relabel(shardModel); err != nil {
+	margins, err := st.relabel(shardModel)
+	if err != nil {
 		return nil, err
 	}
 	if err := t.Step(1); err != nil {
 		return nil, err
 	}
-	all := allIndices(n)
-	final, err := train(s.Train, pool.Pairs, all, st.labels, st.weight)
+	final, err := st.trainRelabelled(margins)
 	if err != nil {
 		return nil, fmt.Errorf("rlthf: final model: %w", err)
 	}
+	all := allIndices(n)
 	res.Labels, res.Human, res.HumanLabels, res.Model = st.labels, st.human, st.used, final
 	res.LabelAccuracy = pool.labelAccuracy(st.labels, all)
 	if res.TestAccuracy, err = pool.testAccuracy(final); err != nil {
@@ -455,18 +456,42 @@ func (st *loopState) annotate(rec *Iteration, humans annotate.Annotator, at func
 	return nil
 }
 
-// relabel gives every pair without a human label the preference of model.
-func (st *loopState) relabel(model reward.Model) error {
+// relabel gives every pair without a human label the preference of model,
+// and returns model's margins r(A) − r(B) of every pair.
+func (st *loopState) relabel(model reward.Model) ([]float64, error) {
 	m, err := model.Margins(st.pool.Pairs)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for i, a := range marginLabels(m) {
 		if !st.human[i] {
 			st.labels[i] = a
 		}
 	}
-	return nil
+	return m, nil
+}
+
+// trainRelabelled fits the final model on the whole pool relabelled by the
+// model of margins m, as soft labels: a pair without a human label enters
+// twice, A ≻ B with weight σ(mᵢ) and B ≻ A with weight 1 − σ(mᵢ), and a human
+// label once with weight α. Hard labels sign(mᵢ) would make the relabelled
+// pairs separable, and a Bradley–Terry fit on separable pairs drifts towards
+// their maximum-margin direction instead of the relabelling model's; the
+// soft labels keep its confidence, so without human labels the fit returns
+// the relabelling model itself.
+func (st *loopState) trainRelabelled(m []float64) (reward.Model, error) {
+	var idx []int
+	var preferA []bool
+	var w []float64
+	for i := range m {
+		if st.human[i] {
+			idx, preferA, w = append(idx, i), append(preferA, st.labels[i]), append(w, st.weight[i])
+			continue
+		}
+		p := reward.Sigmoid(m[i])
+		idx, preferA, w = append(idx, i, i), append(preferA, true, false), append(w, p, 1-p)
+	}
+	return fitOriented(st.s.Train, st.pool.Pairs, idx, preferA, w)
 }
 
 // firstNonPositive returns the first position of a decreasing curve whose

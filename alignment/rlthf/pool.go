@@ -3,6 +3,7 @@ package rlthf
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
 
 	"github.com/golign/golign/alignment/pref"
@@ -82,6 +83,14 @@ func (p *Pool) testAccuracy(m reward.Model) (float64, error) {
 // row preferred, pref.Comparisons.Weight the pair weights).
 type TrainFunc func(c *pref.Comparisons) (reward.Model, error)
 
+// DefaultTrainer fits a linear Bradley–Terry model with L2 strength 0.01.
+// RLTHF trains on curated pairs whose labels mostly agree with the previous
+// model, which are nearly separable; a weakly regularised fit of separable
+// pairs drifts towards their maximum-margin direction, set by a few pairs near
+// the boundary, and generalises worse. λ = 0.01 keeps the fits stable (the
+// reward package's default is 1e-3).
+var DefaultTrainer = LinearTrainer(reward.LinearConfig{L2: 0.01})
+
 // LinearTrainer returns a TrainFunc fitting reward.TrainLinear with cfg.
 func LinearTrainer(cfg reward.LinearConfig) TrainFunc {
 	return func(c *pref.Comparisons) (reward.Model, error) {
@@ -90,9 +99,26 @@ func LinearTrainer(cfg reward.LinearConfig) TrainFunc {
 }
 
 // train fits a model on the pairs idx of the pool, each oriented by its
-// label (the preferred response in the Chosen row) and weighted by weight[i]
-// (nil weights mean 1).
+// label and weighted by weight[i] (nil weights mean 1).
 func train(fit TrainFunc, pairs *pref.Comparisons, idx []int, labels []bool, weight []float64) (reward.Model, error) {
+	preferA := make([]bool, len(idx))
+	var w []float64
+	if weight != nil {
+		w = make([]float64, len(idx))
+	}
+	for k, i := range idx {
+		preferA[k] = labels[i]
+		if w != nil {
+			w[k] = weight[i]
+		}
+	}
+	return fitOriented(fit, pairs, idx, preferA, w)
+}
+
+// fitOriented fits a model on entries k = 0, 1, …: pair idx[k] of the pool
+// with its preferred response (A when preferA[k]) in the Chosen row, weighted
+// by w[k] (nil means 1). A pair may appear more than once.
+func fitOriented(fit TrainFunc, pairs *pref.Comparisons, idx []int, preferA []bool, w []float64) (reward.Model, error) {
 	if len(idx) == 0 {
 		return nil, fmt.Errorf("rlthf: no labelled pairs to train on")
 	}
@@ -100,20 +126,14 @@ func train(fit TrainFunc, pairs *pref.Comparisons, idx []int, labels []bool, wei
 	c := &pref.Comparisons{Chosen: mat.NewDense(len(idx), d, nil), Rejected: mat.NewDense(len(idx), d, nil)}
 	for k, i := range idx {
 		a, b := pairs.Chosen.RawRowView(i), pairs.Rejected.RawRowView(i)
-		if !labels[i] {
+		if !preferA[k] {
 			a, b = b, a
 		}
 		copy(c.Chosen.RawRowView(k), a)
 		copy(c.Rejected.RawRowView(k), b)
 	}
-	if weight != nil {
-		w := make([]float64, len(idx))
-		for k, i := range idx {
-			w[k] = weight[i]
-		}
-		if slices.ContainsFunc(w, func(x float64) bool { return x != 1 }) {
-			c.Weight = w
-		}
+	if slices.ContainsFunc(w, func(x float64) bool { return x != 1 }) {
+		c.Weight = w
 	}
 	m, err := fit(c)
 	if err != nil {
@@ -143,4 +163,44 @@ func allIndices(n int) []int {
 		idx[i] = i
 	}
 	return idx
+}
+
+// PoolFromLabelled builds a Pool from labelled pairs, as data sets and the
+// synth generators hold them (the Chosen row is the preferred response under
+// their labelling). The two responses of each pair are put in a seeded
+// random order, so that "A" carries no information, and labels returns the
+// labelling in that order (true when A is the labelled choice). If correct
+// is not nil, correct[i] tells whether the labelling of pair i is the true
+// preference, and the pool gets its Truth; test (may be nil) becomes the
+// pool's test pairs.
+func PoolFromLabelled(labelled *pref.Comparisons, correct []bool, test *pref.Comparisons, seed uint64) (pool *Pool, labels []bool, err error) {
+	if labelled == nil {
+		return nil, nil, fmt.Errorf("rlthf: no labelled pairs")
+	}
+	if err := labelled.Validate(); err != nil {
+		return nil, nil, fmt.Errorf("rlthf: labelled pairs: %w", err)
+	}
+	n := labelled.Len()
+	if correct != nil && len(correct) != n {
+		return nil, nil, fmt.Errorf("rlthf: %d correctness flags for %d pairs", len(correct), n)
+	}
+	pairs := &pref.Comparisons{Chosen: mat.DenseCopyOf(labelled.Chosen), Rejected: mat.DenseCopyOf(labelled.Rejected)}
+	rng := rand.New(rand.NewPCG(seed, 0x6f72646572))
+	swap := make([]bool, n)
+	labels = make([]bool, n)
+	for i := range n {
+		swap[i] = rng.IntN(2) == 1
+		labels[i] = !swap[i]
+	}
+	if err := pairs.Flip(swap); err != nil {
+		return nil, nil, err
+	}
+	pool = &Pool{Pairs: pairs, Test: test}
+	if correct != nil {
+		pool.Truth = make([]bool, n)
+		for i := range n {
+			pool.Truth[i] = labels[i] == correct[i]
+		}
+	}
+	return pool, labels, pool.validate(labels)
 }
