@@ -125,7 +125,7 @@ func (b *lockedBuffer) String() string {
 // testKernel is a running Server with a client connected to all its
 // sockets, the way jupyter_client connects.
 type testKernel struct {
-	t      *testing.T
+	t      testing.TB
 	server *Server
 	interp *fakeInterpreter
 	logs   *lockedBuffer
@@ -147,7 +147,7 @@ func transports(t *testing.T) map[string]ConnectionInfo {
 	}
 }
 
-func startKernel(t *testing.T, info ConnectionInfo) *testKernel {
+func startKernel(t testing.TB, info ConnectionInfo) *testKernel {
 	t.Helper()
 	k := &testKernel{t: t, interp: &fakeInterpreter{}, logs: &lockedBuffer{}, served: make(chan error, 1)}
 	srv, err := NewServer(Config{Connection: info, Interpreter: k.interp, Log: log.New(k.logs, "", 0)})

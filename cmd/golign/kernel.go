@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"log"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/golign/golign/kernel"
+	"github.com/golign/golign/kernel/session"
+)
+
+func init() {
+	register(command{
+		name:    "kernel",
+		usage:   "-f CONNECTION_FILE",
+		summary: "serve a Jupyter kernel on the sockets a connection file names (Jupyter starts this from the kernelspec)",
+		run:     runKernel,
+	})
+}
+
+func runKernel(args []string) error {
+	fs := newFlagSet("kernel")
+	connectionFile := fs.String("f", "", "the connection `FILE` Jupyter wrote for this kernel")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *connectionFile == "" {
+		return usagef("-f CONNECTION_FILE is required")
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	info, err := kernel.LoadConnectionFile(*connectionFile)
+	if err != nil {
+		return err
+	}
+	// The session is built while the server already answers, so the
+	// frontend's first kernel_info_request is served at once.
+	interp := kernel.NewDeferred(sessionInfo(), func() (kernel.Interpreter, error) {
+		return session.New(session.Options{})
+	})
+	server, err := kernel.NewServer(kernel.Config{
+		Connection:  info,
+		Interpreter: interp,
+		// The session captures the process's standard streams for the
+		// cells; the kernel's own lines go to the original stderr.
+		Log: log.New(session.LogWriter(), "golign kernel: ", log.LstdFlags),
+	})
+	if err != nil {
+		interp.Shutdown(false)
+		return err
+	}
+
+	// SIGINT interrupts the running cell, as interrupt_request does;
+	// SIGTERM and SIGHUP shut the kernel down cleanly.
+	interrupts := make(chan os.Signal, 1)
+	signal.Notify(interrupts, os.Interrupt)
+	defer signal.Stop(interrupts)
+	go func() {
+		for range interrupts {
+			server.Interrupt()
+		}
+	}()
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGHUP)
+	defer stop()
+	return server.Serve(ctx)
+}
+
+// sessionInfo is the kernel_info description of a golign session, known
+// before any session exists: Session.Info reads nothing from its receiver.
+func sessionInfo() kernel.Info {
+	var unbuilt *session.Session
+	return unbuilt.Info()
+}

@@ -1,0 +1,98 @@
+"""Measures golign's kernel against Debian's ipykernel in the same run:
+start-up (process start to the first kernel_info_reply), resident memory
+after start, and the round trip of a trivial cell from a
+BlockingKernelClient (execute_request to execute_reply, and to the idle
+status that ends the request on iopub). Prints a table.
+
+Run with /usr/bin/python3; GOLIGN names the golign binary (default: golign
+on PATH).
+"""
+
+import statistics
+import sys
+import time
+
+from kernelproc import KernelProcess, golign_binary, golign_command, ipykernel_command, rss_kib
+
+STARTS = 10
+WARMUP = 20
+ROUND_TRIPS = 300
+
+
+def first_kernel_info(kp):
+    """Seconds from process start to the first kernel_info_reply."""
+    kc = kp.client()
+    try:
+        msg_id = kc.kernel_info()
+        while True:
+            reply = kc.get_shell_msg(timeout=60)
+            if reply["parent_header"].get("msg_id") == msg_id:
+                return time.perf_counter() - kp.started
+    finally:
+        kc.stop_channels()
+
+
+def round_trips(kc, code):
+    """Median seconds to the execute_reply and to the idle status."""
+    to_reply, to_idle = [], []
+    for i in range(WARMUP + ROUND_TRIPS):
+        t0 = time.perf_counter()
+        msg_id = kc.execute(code)
+        while kc.get_shell_msg(timeout=60)["parent_header"].get("msg_id") != msg_id:
+            pass
+        t1 = time.perf_counter()
+        while True:
+            msg = kc.get_iopub_msg(timeout=60)
+            if (msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "status"
+                    and msg["content"]["execution_state"] == "idle"):
+                break
+        t2 = time.perf_counter()
+        if i >= WARMUP:
+            to_reply.append(t1 - t0)
+            to_idle.append(t2 - t0)
+    return statistics.median(to_reply), statistics.median(to_idle)
+
+
+def bench(name, command, code):
+    starts, rss = [], []
+    for _ in range(STARTS):
+        kp = KernelProcess(command=command)
+        try:
+            starts.append(first_kernel_info(kp))
+            time.sleep(1.0)
+            rss.append(rss_kib(kp.proc.pid))
+        finally:
+            kp.stop()
+    kp = KernelProcess(command=command)
+    try:
+        kc = kp.ready_client()
+        reply, idle = round_trips(kc, code)
+        kc.stop_channels()
+    finally:
+        kp.stop()
+    return {
+        "kernel": name,
+        "start": statistics.median(starts),
+        "rss": statistics.median(rss) / 1024,
+        "reply": reply,
+        "idle": idle,
+    }
+
+
+def main():
+    rows = [
+        bench("golign", golign_command, "x := 1"),
+        bench("ipykernel", ipykernel_command, "x = 1"),
+    ]
+    print(f"golign binary: {golign_binary()}")
+    print(f"{STARTS} starts, median of {ROUND_TRIPS} round trips of a trivial cell after {WARMUP} warm-up cells\n")
+    print(f"{'kernel':<10} {'start→kernel_info':>18} {'RSS after start':>16} {'→execute_reply':>15} {'→idle':>9}")
+    for r in rows:
+        print(f"{r['kernel']:<10} {r['start']*1e3:15.1f} ms {r['rss']:12.1f} MiB {r['reply']*1e3:12.2f} ms {r['idle']*1e3:6.2f} ms")
+    golign, ipy = rows
+    print(f"\ngolign round trip / ipykernel's: {golign['idle'] / ipy['idle']:.2f} (to idle), "
+          f"{golign['reply'] / ipy['reply']:.2f} (to reply)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
