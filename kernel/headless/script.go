@@ -113,10 +113,16 @@ func RunScript(ctx context.Context, interp kernel.Interpreter, path string, opts
 	return &ScriptError{Path: path, Err: e}
 }
 
+// scriptMain is the name func main of a script gets in the session, where
+// a function named main would run as soon as it is declared and clash with
+// the session's own wrapper of statements.
+const scriptMain = "main_"
+
 // scriptBody checks that src is a Go program and returns it as one cell
 // that declares everything and then calls main: the package clause is
-// blanked out, so that lines and columns stay those of the file, and the
-// call is appended after the last line.
+// blanked out, so that lines and columns stay those of the file, func main
+// is renamed scriptMain (which moves the rest of its line by one column),
+// and the call is appended after the last line.
 func scriptBody(path string, src []byte) (string, error) {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, path, src, parser.SkipObjectResolution)
@@ -126,7 +132,8 @@ func scriptBody(path string, src []byte) (string, error) {
 	if f.Name.Name != "main" {
 		return "", fmt.Errorf("%s: package %s: a script must be package main", fset.Position(f.Name.Pos()), f.Name.Name)
 	}
-	if !declaresMain(f) {
+	mainFunc := findMain(f)
+	if mainFunc == nil {
 		return "", fmt.Errorf("%s: no func main: a script is a Go program with a func main", path)
 	}
 	body := bytes.Clone(src)
@@ -134,17 +141,19 @@ func scriptBody(path string, src []byte) (string, error) {
 	for i := start; i < end; i++ {
 		body[i] = ' '
 	}
-	return string(body) + "\nmain()\n", nil
+	name := fset.Position(mainFunc.Name.Pos()).Offset
+	return string(body[:name]) + scriptMain + string(body[name+len("main"):]) + "\n" + scriptMain + "()\n", nil
 }
 
-// declaresMain reports whether f declares func main().
-func declaresMain(f *ast.File) bool {
+// findMain returns the declaration of func main in f, nil if there is
+// none.
+func findMain(f *ast.File) *ast.FuncDecl {
 	for _, decl := range f.Decls {
 		if fn, ok := decl.(*ast.FuncDecl); ok && fn.Recv == nil && fn.Name.Name == "main" {
-			return true
+			return fn
 		}
 	}
-	return false
+	return nil
 }
 
 // terminal is the Publisher of a script: it prints outputs and writes

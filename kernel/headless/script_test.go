@@ -55,7 +55,7 @@ func TestScriptOutputsDegradeToTheTerminal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(s.code, "            \n\nfunc main()") || !strings.HasSuffix(s.code, "}\n\nmain()\n") {
+	if !strings.HasPrefix(s.code, "            \n\nfunc main_()") || !strings.HasSuffix(s.code, "}\n\nmain_()\n") {
 		t.Errorf("the script is not kept in place with a call of main after it: %q", s.code)
 	}
 	wantOut := "hello\n<b>html</b>\n0%\n42\n100%\n"
