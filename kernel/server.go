@@ -58,7 +58,7 @@ type Server struct {
 	conn    ConnectionInfo
 	session string
 
-	shell, control, stdin, iopub, heartbeat zmq4.Socket
+	shell, control, stdin, iopub, heartbeat  zmq4.Socket
 	shellOut, controlOut, stdinOut, iopubOut *writer
 
 	shellQueue   chan *Message
