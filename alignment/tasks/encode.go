@@ -2,11 +2,26 @@ package tasks
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/golign/golign/alignment/policy"
 	"github.com/golign/golign/alignment/tokenizer"
 	"github.com/golign/golign/alignment/transformer"
 )
+
+// TrainTokenizer learns the byte-level BPE tokenizer of a corpus from the
+// texts of examples, with vocabSize ids (0 means 400, enough for about
+// one id per word of the corpus). Any text still encodes, through bytes.
+func TrainTokenizer(examples []Example, vocabSize int) (*tokenizer.BPE, error) {
+	if vocabSize == 0 {
+		vocabSize = 400
+	}
+	var b strings.Builder
+	for _, e := range examples {
+		b.WriteString(e.Text())
+	}
+	return tokenizer.TrainBPE(b.String(), vocabSize)
+}
 
 // StopToken returns the id of the newline that ends every response.
 func StopToken(tok tokenizer.Tokenizer) (int, error) {

@@ -6,6 +6,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	_ "github.com/golign/golign/alignment/backend" // BLAS chosen at build time
 	"github.com/golign/golign/alignment/policy"
 )
 

@@ -14,7 +14,11 @@ func matrix(data []float64, rows, cols, stride int) blas64.General {
 
 // forward computes y = x Wᵀ + b for the n rows of x (n×in) into y (n×out).
 func (l linear) forward(x []float64, n int, y []float64) {
-	blas64.Gemm(blas.NoTrans, blas.Trans, 1, matrix(x, n, l.in, l.in), matrix(l.w, l.out, l.in, l.in), 0, matrix(y, n, l.out, l.out))
+	if n == 1 {
+		blas64.Gemv(blas.NoTrans, 1, matrix(l.w, l.out, l.in, l.in), blas64.Vector{N: l.in, Inc: 1, Data: x}, 0, blas64.Vector{N: l.out, Inc: 1, Data: y})
+	} else {
+		blas64.Gemm(blas.NoTrans, blas.Trans, 1, matrix(x, n, l.in, l.in), matrix(l.w, l.out, l.in, l.in), 0, matrix(y, n, l.out, l.out))
+	}
 	if l.b != nil {
 		for r := 0; r < n; r++ {
 			row := y[r*l.out : (r+1)*l.out]
