@@ -86,7 +86,8 @@ func (s *Server) handleCommon(out *writer, m *Message) bool {
 			Restart bool `json:"restart"`
 		}
 		if s.decode(out, m, &c) {
-			s.reply(out, m, "shutdown_reply", map[string]any{"status": "ok", "restart": c.Restart})
+			// The reply must be written before the sockets close.
+			s.sendReply(out, m, "shutdown_reply", map[string]any{"status": "ok", "restart": c.Restart}, true)
 			s.requestQuit(c.Restart)
 		}
 	default:

@@ -384,15 +384,20 @@ func (s *Server) message(ids [][]byte, msgType string, parent *Message, content 
 	return s.signer.Encode(ids, header, parentHeader, []byte("{}"), body, nil), nil
 }
 
-// reply sends a reply to request on the ROUTER socket it came from and
-// waits until it is written, so that it goes out before the idle status.
+// reply queues a reply to request on the ROUTER socket it came from.
 func (s *Server) reply(out *writer, request *Message, msgType string, content any) {
+	s.sendReply(out, request, msgType, content, false)
+}
+
+// sendReply sends a reply to request; with wait, it returns once the reply
+// is written.
+func (s *Server) sendReply(out *writer, request *Message, msgType string, content any, wait bool) {
 	frames, err := s.message(request.Identities, msgType, request, content)
 	if err != nil {
 		s.log.Print(err)
 		return
 	}
-	if err := out.send(s.closing, frames, true); err != nil && err != errClosing {
+	if err := out.send(s.closing, frames, wait); err != nil && err != errClosing {
 		s.log.Printf("sending %s: %v", msgType, err)
 	}
 }

@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"bytes"
 	"encoding/json"
 	"net"
 	"reflect"
@@ -436,17 +437,57 @@ func TestFrameGuard(t *testing.T) {
 	}
 	for _, tc := range tests {
 		for _, chunk := range []int{1, 7, 1 << 20} {
-			c := &guardedConn{limit: 1024, greetingLeft: zmtpGreetingSize}
+			c := &guardedConn{limit: 1024}
+			f := newZMTPFramer()
 			var err error
 			for data := tc.stream; len(data) > 0 && err == nil; {
 				n := min(chunk, len(data))
-				err = c.follow(data[:n])
+				err = f.advance(data[:n], c.checkHeader, nil)
 				data = data[n:]
 			}
 			if (err == nil) != tc.ok {
 				t.Errorf("%s (chunks of %d): error %v, want ok=%v", tc.name, chunk, err, tc.ok)
 			}
 		}
+	}
+}
+
+// recordingConn records the writes that reach the network.
+type recordingConn struct {
+	net.Conn
+	writes [][]byte
+}
+
+func (r *recordingConn) Write(p []byte) (int, error) {
+	r.writes = append(r.writes, append([]byte(nil), p...))
+	return len(p), nil
+}
+
+func (r *recordingConn) SetWriteDeadline(time.Time) error { return nil }
+
+func TestWritesCoalescePerMessage(t *testing.T) {
+	rec := &recordingConn{}
+	c := &guardedConn{Conn: rec, out: newZMTPFramer()}
+	var sent []byte
+	write := func(parts ...[]byte) {
+		for _, p := range parts {
+			c.Write(p)
+			sent = append(sent, p...)
+		}
+	}
+	write(make([]byte, zmtpGreetingSize))
+	write([]byte{flagCommand, 5}, []byte("READY"))
+	big := make([]byte, 300)
+	write([]byte{flagMore, 4}, []byte("peer"), []byte{flagMore, 0}, []byte{flagMore | flagLong, 0, 0, 0, 0, 0, 0, 1, 44}, big, []byte{0, 2}, []byte("{}"))
+	write([]byte{0, 1}, []byte("x"))
+	if len(rec.writes) != 4 {
+		t.Fatalf("%d writes reached the connection, want 4 (greeting, command, two messages)", len(rec.writes))
+	}
+	if got := bytes.Join(rec.writes, nil); !bytes.Equal(got, sent) {
+		t.Errorf("bytes written differ from bytes sent")
+	}
+	if len(rec.writes[2]) != 2+4+2+9+300+2+2 {
+		t.Errorf("the multi-frame message went out as %d bytes", len(rec.writes[2]))
 	}
 }
 

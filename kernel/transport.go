@@ -80,110 +80,181 @@ func (l guardedListener) Accept() (net.Conn, error) {
 	return newGuardedConn(c), nil
 }
 
-// guardedConn follows the ZMTP 3 framing of what it reads: the 64-byte
-// greeting, then frames of a flags byte, a 1- or 8-byte big-endian size and
-// the body.
+// guardedConn follows the ZMTP 3 framing of both directions. What it
+// reads is served from a buffer (zmq4 reads each frame header and body with
+// separate calls) and checked against the limits; what it writes is held
+// until a message, command or the greeting is complete and then written at
+// once, so that a message goes out in one segment instead of two per frame.
 type guardedConn struct {
 	net.Conn
 	limit int64
 
-	greetingLeft int
-	header       [9]byte
-	headerHave   int
-	bodyLeft     uint64
-	messageSize  uint64
-	handshaking  bool
-	inCommand    bool
+	in          zmtpFramer
+	inBuf       []byte
+	inData      []byte // unread part of inBuf
+	handshaking bool
+
+	out    zmtpFramer
+	outBuf []byte
 }
+
+// readBufferSize is the size of a guarded connection's read buffer;
+// flushSize is how much written data is held at most before being written
+// even in the middle of a message.
+const (
+	readBufferSize = 32 << 10
+	flushSize      = 256 << 10
+)
 
 func newGuardedConn(c net.Conn) *guardedConn {
 	c.SetReadDeadline(time.Now().Add(handshakeTimeout))
-	return &guardedConn{Conn: c, limit: maxMessageSize.Load(), greetingLeft: zmtpGreetingSize, handshaking: true}
-}
-
-func (c *guardedConn) Write(p []byte) (int, error) {
-	c.Conn.SetWriteDeadline(time.Now().Add(writeTimeout))
-	return c.Conn.Write(p)
+	return &guardedConn{
+		Conn:        c,
+		limit:       maxMessageSize.Load(),
+		in:          newZMTPFramer(),
+		inBuf:       make([]byte, readBufferSize),
+		handshaking: true,
+		out:         newZMTPFramer(),
+	}
 }
 
 func (c *guardedConn) Read(p []byte) (int, error) {
-	n, err := c.Conn.Read(p)
-	if ferr := c.follow(p[:n]); ferr != nil {
-		c.Conn.Close()
-		return 0, ferr
-	}
-	return n, err
-}
-
-// follow advances the framing state over data and fails when a frame
-// breaks a limit.
-func (c *guardedConn) follow(data []byte) error {
-	for len(data) > 0 {
-		switch {
-		case c.greetingLeft > 0:
-			k := min(c.greetingLeft, len(data))
-			c.greetingLeft -= k
-			data = data[k:]
-		case c.bodyLeft > 0:
-			k := min(c.bodyLeft, uint64(len(data)))
-			c.bodyLeft -= k
-			data = data[k:]
-			if c.bodyLeft == 0 {
-				c.endFrame()
-			}
-		default:
-			c.header[c.headerHave] = data[0]
-			c.headerHave++
-			data = data[1:]
-			if err := c.endHeader(); err != nil {
-				return err
-			}
+	if len(c.inData) == 0 {
+		n, err := c.Conn.Read(c.inBuf)
+		c.inData = c.inBuf[:n]
+		if n == 0 {
+			return 0, err
 		}
 	}
-	return nil
+	n := copy(p, c.inData)
+	c.inData = c.inData[n:]
+	if err := c.in.advance(p[:n], c.checkHeader, c.endFrame); err != nil {
+		c.Conn.Close()
+		return 0, err
+	}
+	return n, nil
 }
 
-// endHeader acts on the frame header once all its bytes are in.
-func (c *guardedConn) endHeader() error {
-	flags := c.header[0]
-	need := 2
-	if flags&flagLong != 0 {
-		need = 9
+func (c *guardedConn) Write(p []byte) (int, error) {
+	c.outBuf = append(c.outBuf, p...)
+	c.out.advance(p, nil, nil)
+	if c.out.atMessageBoundary() || len(c.outBuf) >= flushSize {
+		if err := c.flush(); err != nil {
+			return 0, err
+		}
 	}
-	if c.headerHave < need {
-		return nil
-	}
-	c.headerHave = 0
-	size := uint64(c.header[1])
-	if need == 9 {
-		size = binary.BigEndian.Uint64(c.header[1:9])
-	}
-	c.inCommand = flags&flagCommand != 0
-	if c.inCommand {
+	return len(p), nil
+}
+
+func (c *guardedConn) flush() error {
+	c.Conn.SetWriteDeadline(time.Now().Add(writeTimeout))
+	_, err := c.Conn.Write(c.outBuf)
+	c.outBuf = c.outBuf[:0]
+	return err
+}
+
+// checkHeader fails on a received frame that breaks a limit.
+func (c *guardedConn) checkHeader(flags byte, size, messageSize uint64) error {
+	if flags&flagCommand != 0 {
 		if size > maxCommandSize {
 			return fmt.Errorf("peer sent a %d-byte command frame (limit %d)", size, maxCommandSize)
 		}
-	} else {
-		c.messageSize += size
-		if c.messageSize > uint64(c.limit) {
-			return fmt.Errorf("peer sent a message of more than %d bytes (limit %d)", c.messageSize, c.limit)
-		}
-		if flags&flagMore == 0 {
-			c.messageSize = 0
-		}
+		return nil
 	}
-	c.bodyLeft = size
-	if size == 0 {
-		c.endFrame()
+	if messageSize > uint64(c.limit) {
+		return fmt.Errorf("peer sent a message of more than %d bytes (limit %d)", messageSize, c.limit)
 	}
 	return nil
 }
 
 // endFrame lifts the handshake deadline once the peer's first command
 // (READY, which ends the NULL handshake) is complete.
-func (c *guardedConn) endFrame() {
-	if c.handshaking && c.inCommand {
+func (c *guardedConn) endFrame(flags byte) {
+	if c.handshaking && flags&flagCommand != 0 {
 		c.handshaking = false
 		c.Conn.SetReadDeadline(time.Time{})
 	}
+}
+
+// zmtpFramer tracks where a ZMTP 3 byte stream is: in the 64-byte
+// greeting, then in frames of a flags byte, a 1- or 8-byte big-endian size
+// and the body.
+type zmtpFramer struct {
+	greetingLeft int
+	header       [9]byte
+	headerHave   int
+	flags        byte
+	bodyLeft     uint64
+	// messageSize sums the sizes of the message frames seen so far of the
+	// message in progress.
+	messageSize uint64
+}
+
+func newZMTPFramer() zmtpFramer { return zmtpFramer{greetingLeft: zmtpGreetingSize} }
+
+// advance moves over data. onHeader (if not nil) sees each frame's flags,
+// size and the size of its message so far, and may stop the stream with an
+// error; onEnd (if not nil) is called at the end of each frame.
+func (f *zmtpFramer) advance(data []byte, onHeader func(flags byte, size, messageSize uint64) error, onEnd func(flags byte)) error {
+	for len(data) > 0 {
+		switch {
+		case f.greetingLeft > 0:
+			k := min(f.greetingLeft, len(data))
+			f.greetingLeft -= k
+			data = data[k:]
+		case f.bodyLeft > 0:
+			k := min(f.bodyLeft, uint64(len(data)))
+			f.bodyLeft -= k
+			data = data[k:]
+			if f.bodyLeft == 0 {
+				f.endFrame(onEnd)
+			}
+		default:
+			f.header[f.headerHave] = data[0]
+			f.headerHave++
+			data = data[1:]
+			need := 2
+			if f.header[0]&flagLong != 0 {
+				need = 9
+			}
+			if f.headerHave < need {
+				continue
+			}
+			f.headerHave = 0
+			f.flags = f.header[0]
+			size := uint64(f.header[1])
+			if need == 9 {
+				size = binary.BigEndian.Uint64(f.header[1:9])
+			}
+			if f.flags&flagCommand == 0 {
+				f.messageSize += size
+			}
+			if onHeader != nil {
+				if err := onHeader(f.flags, size, f.messageSize); err != nil {
+					return err
+				}
+			}
+			f.bodyLeft = size
+			if size == 0 {
+				f.endFrame(onEnd)
+			}
+		}
+	}
+	return nil
+}
+
+func (f *zmtpFramer) endFrame(onEnd func(flags byte)) {
+	if f.flags&(flagMore|flagCommand) == 0 {
+		f.messageSize = 0
+	}
+	if onEnd != nil {
+		onEnd(f.flags)
+	}
+}
+
+// atMessageBoundary reports whether the stream stands after the greeting,
+// a command, or the last frame of a message.
+func (f *zmtpFramer) atMessageBoundary() bool {
+	return f.greetingLeft == 0 && f.headerHave == 0 && f.bodyLeft == 0 &&
+		(f.flags&flagMore == 0 || f.flags&flagCommand != 0)
 }
