@@ -3,6 +3,8 @@ package pref
 import (
 	"bytes"
 	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -78,4 +80,30 @@ func FuzzReadCSV(f *testing.F) {
 			t.Fatalf("reading back: %v", err)
 		}
 	})
+}
+
+func TestLoadChoosesFormatByName(t *testing.T) {
+	dir := t.TempDir()
+	csvText := "chosen,rejected\na,b\n"
+	jsonText := `{"chosen": "a", "rejected": "b"}`
+	for _, f := range []struct{ name, content string }{
+		{"p.csv", csvText},
+		{"p.CSV.gz", gzipped(csvText)},
+		{"p.jsonl", jsonText},
+		{"p.jsonl.gz", gzipped(jsonText)},
+		// Compression is detected from the content, not the name.
+		{"p.json", gzipped(jsonText)},
+	} {
+		path := filepath.Join(dir, f.name)
+		if err := os.WriteFile(path, []byte(f.content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		d, err := Load(path)
+		if err != nil || len(d) != 1 || d[0].Chosen != "a" || d[0].Rejected != "b" {
+			t.Errorf("%s: %+v, %v", f.name, d, err)
+		}
+	}
+	if _, err := Load(filepath.Join(dir, "missing.jsonl")); err == nil {
+		t.Error("missing file accepted")
+	}
 }
