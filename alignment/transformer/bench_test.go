@@ -24,6 +24,7 @@ func defaultBenchModel(b *testing.B) (*Model, []Sequence) {
 // (batches of 16 sequences of 128 predicted tokens).
 func BenchmarkTrainStep(b *testing.B) {
 	m, seqs := defaultBenchModel(b)
+	b.ReportAllocs()
 	b.ResetTimer()
 	if _, err := Train(m, seqs, TrainConfig{Steps: b.N}); err != nil {
 		b.Fatal(err)
