@@ -38,6 +38,7 @@ type gzipErrorReader struct {
 	name string
 }
 
+// Read reads decompressed bytes, naming the file in errors.
 func (g *gzipErrorReader) Read(p []byte) (int, error) {
 	n, err := g.zr.Read(p)
 	if err != nil && err != io.EOF {
