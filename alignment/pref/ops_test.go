@@ -97,6 +97,9 @@ func TestSplit(t *testing.T) {
 	if slices.Equal(a, b) {
 		t.Error("different seeds gave the same split")
 	}
+	if _, _, _, err := Split(10, 0.7, 0.3, 1); err != nil {
+		t.Errorf("fractions summing to 1 rejected: %v", err)
+	}
 	if _, _, _, err := Split(10, 0.7, 0.4, 1); err == nil {
 		t.Error("fractions summing above 1 accepted")
 	}

@@ -75,7 +75,7 @@ func Split(n int, validation, test float64, seed uint64) (trainIdx, validationId
 	if n < 0 {
 		return nil, nil, nil, fmt.Errorf("pref: split of %d items", n)
 	}
-	if !(validation >= 0 && test >= 0 && validation+test <= 1) {
+	if !(validation >= 0 && test >= 0 && validation+test <= 1+1e-12) {
 		return nil, nil, nil, fmt.Errorf("pref: split fractions validation %v and test %v must be non-negative and sum to at most 1", validation, test)
 	}
 	perm := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15)).Perm(n)
