@@ -205,3 +205,11 @@ func FuzzReadJSONL(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkLoadHHRLHF(b *testing.B) {
+	for b.Loop() {
+		if _, err := LoadJSONL(hhPath); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
