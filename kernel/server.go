@@ -21,6 +21,9 @@ const (
 	// outQueueSize is how many outgoing messages a socket's writer holds
 	// before senders wait.
 	outQueueSize = 1024
+	// iopubHighWaterMark is how many messages iopub holds for slow
+	// subscribers before dropping new ones.
+	iopubHighWaterMark = 100_000
 	// shutdownGrace is how long shutdown waits for a cancelled execution
 	// to return before giving up on releasing the interpreter.
 	shutdownGrace = 5 * time.Second
@@ -133,6 +136,7 @@ func NewServer(cfg Config) (*Server, error) {
 	for _, sk := range sockets {
 		sock := sk.make(ctx, opts...)
 		if err := sock.Listen(guardedEndpoint(info, *sk.port)); err != nil {
+			sock.Close()
 			s.closeSockets()
 			return nil, fmt.Errorf("kernel: listening on %s: %w", info.Endpoint(*sk.port), err)
 		}
@@ -140,6 +144,12 @@ func NewServer(cfg Config) (*Server, error) {
 		if *sk.port == 0 && info.Transport == "tcp" {
 			*sk.port = boundPort(sock)
 		}
+	}
+	// zmq4 queues for PUB without bound unless told: a cell printing
+	// faster than the frontend reads must not grow the kernel without limit.
+	if err := s.iopub.SetOption(zmq4.OptionHWM, iopubHighWaterMark); err != nil {
+		s.closeSockets()
+		return nil, fmt.Errorf("kernel: setting the iopub high-water mark: %w", err)
 	}
 	s.conn = info
 	s.shellOut = newWriter(s.shell)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -563,4 +564,47 @@ func TestParentHeaderEchoed(t *testing.T) {
 	if err := json.Unmarshal(reply.RawHeader, &h); err != nil || h.Version != ProtocolVersion || h.MsgID == "" {
 		t.Errorf("reply header %s", reply.RawHeader)
 	}
+}
+
+func TestNewServerErrors(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	busyPort := busy.Addr().(*net.TCPAddr).Port
+	tests := []struct {
+		name string
+		cfg  Config
+		want string
+	}{
+		{"no interpreter", Config{Connection: ConnectionInfo{Transport: "tcp", IP: "127.0.0.1"}}, "Interpreter is nil"},
+		{"port in use", Config{Connection: ConnectionInfo{Transport: "tcp", IP: "127.0.0.1", HBPort: busyPort}, Interpreter: &fakeInterpreter{}}, "listening on tcp://127.0.0.1:" + strconv.Itoa(busyPort)},
+		{"bad scheme", Config{Connection: ConnectionInfo{Transport: "tcp", IP: "127.0.0.1", SignatureScheme: "hmac-md5"}, Interpreter: &fakeInterpreter{}}, "signature_scheme"},
+	}
+	for _, tc := range tests {
+		srv, err := NewServer(tc.cfg)
+		if err == nil {
+			srv.closeSockets()
+			t.Errorf("%s: no error", tc.name)
+			continue
+		}
+		if !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want it to mention %q", tc.name, err, tc.want)
+		}
+	}
+	// The sockets bound before the failure are released: the same ports
+	// can be bound again.
+	srv, err := NewServer(Config{Connection: ConnectionInfo{Transport: "tcp", IP: "127.0.0.1"}, Interpreter: &fakeInterpreter{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := srv.Connection()
+	srv.closeSockets()
+	time.Sleep(50 * time.Millisecond)
+	again, err := NewServer(Config{Connection: info, Interpreter: &fakeInterpreter{}})
+	if err != nil {
+		t.Fatalf("rebinding the ports of a closed server: %v", err)
+	}
+	again.closeSockets()
 }
