@@ -17,12 +17,13 @@ type ConnectionInfo struct {
 	Transport string `json:"transport"`
 	// IP is the address to bind for tcp, or the path prefix of the socket
 	// files for ipc (each socket file is IP + "-" + port).
-	IP          string `json:"ip"`
-	ShellPort   int    `json:"shell_port"`
-	IOPubPort   int    `json:"iopub_port"`
-	StdinPort   int    `json:"stdin_port"`
-	ControlPort int    `json:"control_port"`
-	HBPort      int    `json:"hb_port"`
+	IP string `json:"ip"`
+	// The ports of the five sockets; for ipc, the suffixes of their files.
+	ShellPort   int `json:"shell_port"`
+	IOPubPort   int `json:"iopub_port"`
+	StdinPort   int `json:"stdin_port"`
+	ControlPort int `json:"control_port"`
+	HBPort      int `json:"hb_port"`
 	// Key is the HMAC key; empty disables signing.
 	Key string `json:"key"`
 	// SignatureScheme is "hmac-sha256", the only scheme supported; empty

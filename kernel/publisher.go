@@ -56,6 +56,8 @@ func (p *publisher) Input(prompt string, password bool) (string, error) {
 		return "", ErrStdinNotAllowed
 	}
 	s := p.server
+	s.inputMu.Lock()
+	defer s.inputMu.Unlock()
 	for stale := true; stale; {
 		select {
 		case <-s.inputReplies:

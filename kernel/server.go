@@ -66,7 +66,10 @@ type Server struct {
 
 	shellQueue   chan *Message
 	inputReplies chan *Message
-	history      History
+	// inputMu makes input requests wait for one another, so that each
+	// input_reply goes to the request that asked for it.
+	inputMu sync.Mutex
+	history History
 
 	// count and abortLeft belong to the shell goroutine.
 	count     int
