@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/golign/golign/alignment/job"
 )
@@ -30,6 +31,7 @@ func ReadCSV(r io.Reader, name string) (Dataset, error) {
 	if err != nil {
 		return nil, csvError(name, err)
 	}
+	header[0] = strings.TrimPrefix(header[0], string(utf8BOM))
 	col := map[string]int{}
 	for i, h := range header {
 		if _, dup := col[h]; dup {

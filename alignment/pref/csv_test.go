@@ -25,6 +25,10 @@ func TestReadCSV(t *testing.T) {
 	if !reflect.DeepEqual(d, want) {
 		t.Errorf("got %#v\nwant %#v", d, want)
 	}
+	bom, err := ReadCSV(strings.NewReader("\ufeff"+in), "bom.csv")
+	if err != nil || !reflect.DeepEqual(bom, want) {
+		t.Errorf("CSV with a byte order mark: %v, %#v", err, bom)
+	}
 	gz, err := ReadCSV(strings.NewReader(gzipped(in)), "pairs.csv.gz")
 	if err != nil || !reflect.DeepEqual(gz, want) {
 		t.Errorf("gzip CSV: %v, %#v", err, gz)

@@ -25,6 +25,10 @@ const (
 // assistantTurn starts an assistant turn in HH-RLHF dialogues.
 const assistantTurn = "\n\nAssistant:"
 
+// utf8BOM is the byte order mark some editors put at the start of UTF-8
+// files; it is skipped.
+var utf8BOM = []byte("\ufeff")
+
 // maxLineBytes bounds one JSON Lines record.
 const maxLineBytes = 1 << 28
 
@@ -56,7 +60,11 @@ func ReadJSONL(r io.Reader, name string) (Dataset, error) {
 	line := 0
 	for sc.Scan() {
 		line++
-		b := bytes.TrimSpace(sc.Bytes())
+		b := sc.Bytes()
+		if line == 1 {
+			b = bytes.TrimPrefix(b, utf8BOM)
+		}
+		b = bytes.TrimSpace(b)
 		if len(b) == 0 {
 			continue
 		}

@@ -167,6 +167,13 @@ func TestJSONLRoundTrip(t *testing.T) {
 	}
 }
 
+func TestByteOrderMarkIsSkipped(t *testing.T) {
+	d, err := ReadJSONL(strings.NewReader("\ufeff"+`{"chosen":"a","rejected":"b"}`), "bom.jsonl")
+	if err != nil || len(d) != 1 || d[0].Chosen != "a" {
+		t.Errorf("got %+v, %v", d, err)
+	}
+}
+
 func TestNumericLabeler(t *testing.T) {
 	d, err := ReadJSONL(strings.NewReader(`{"chosen":"a","rejected":"b","labeler":7}`), "x")
 	if err != nil {
