@@ -3,6 +3,7 @@ package kernel
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"net"
 	"reflect"
 	"strconv"
@@ -375,22 +376,26 @@ func TestBadMessagesLeaveKernelUp(t *testing.T) {
 
 	// A peer announcing a huge frame is cut off; one vanishing mid-greeting
 	// too.
-	raw, err := net.Dial("tcp", strings.TrimPrefix(k.info.Endpoint(k.info.ShellPort), "tcp://"))
+	shellAddr := strings.TrimPrefix(k.info.Endpoint(k.info.ShellPort), "tcp://")
+	if closedByPeer(zmtpHandshake(t, shellAddr), 300*time.Millisecond) {
+		t.Fatalf("the hand-made handshake is refused; the cases below would prove nothing")
+	}
+	huge := zmtpHandshake(t, shellAddr)
+	huge.Write([]byte{flagLong, 0, 0, 1, 0, 0, 0, 0, 0}) // a 2^40-byte frame
+	if !closedByPeer(huge, 5*time.Second) {
+		t.Errorf("a peer announcing a 2^40-byte message was not disconnected")
+	}
+	vanishing := zmtpHandshake(t, shellAddr)
+	vanishing.Write([]byte{flagMore, 9})
+	vanishing.Write([]byte(delimiter))
+	vanishing.Write([]byte{flagLong, 0, 0, 0, 0, 0, 0, 4, 0})
+	vanishing.Write([]byte("only part of the frame"))
+	vanishing.Close()
+	half, err := net.Dial("tcp", shellAddr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	greeting := make([]byte, zmtpGreetingSize)
-	copy(greeting, []byte{0xff, 0, 0, 0, 0, 0, 0, 0, 1, 0x7f, 3, 0})
-	copy(greeting[12:], "NULL")
-	raw.Write(greeting)
-	raw.Write([]byte{flagCommand, 0}) // empty command frame ends the handshake for the guard
-	raw.Write([]byte{flagLong, 0, 0, 1, 0, 0, 0, 0, 0})
-	raw.Close()
-	half, err := net.Dial("tcp", strings.TrimPrefix(k.info.Endpoint(k.info.ShellPort), "tcp://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	half.Write(greeting[:5])
+	half.Write(make([]byte, 5)) // part of a greeting
 	half.Close()
 
 	rep, _ := k.execute("print still up", nil)
@@ -405,6 +410,37 @@ func TestBadMessagesLeaveKernelUp(t *testing.T) {
 	}
 	if strings.Contains(logs, testKey) {
 		t.Errorf("log contains the key")
+	}
+}
+
+// zmtpHandshake connects to a ZMTP endpoint as a DEALER would, by hand, so
+// that a test can then send broken frames.
+func zmtpHandshake(t *testing.T, addr string) net.Conn {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	greeting := make([]byte, zmtpGreetingSize)
+	copy(greeting, []byte{0xff, 0, 0, 0, 0, 0, 0, 0, 1, 0x7f, 3, 0})
+	copy(greeting[12:], "NULL")
+	ready := []byte("\x05READY\x0bSocket-Type\x00\x00\x00\x06DEALER\x08Identity\x00\x00\x00\x00")
+	conn.Write(greeting)
+	conn.Write(append([]byte{flagCommand, byte(len(ready))}, ready...))
+	return conn
+}
+
+// closedByPeer reports whether the other end closes conn within d, reading
+// away what it sent before.
+func closedByPeer(conn net.Conn, d time.Duration) bool {
+	defer conn.Close()
+	conn.SetReadDeadline(time.Now().Add(d))
+	buf := make([]byte, 1024)
+	for {
+		if _, err := conn.Read(buf); err != nil {
+			var ne net.Error
+			return !(errors.As(err, &ne) && ne.Timeout())
+		}
 	}
 }
 
@@ -607,4 +643,36 @@ func TestNewServerErrors(t *testing.T) {
 		t.Fatalf("rebinding the ports of a closed server: %v", err)
 	}
 	again.closeSockets()
+}
+
+func TestClientVanishesMidRequest(t *testing.T) {
+	k := startKernel(t, transports(t)["tcp"])
+	k.send(k.shell, "execute_request", map[string]any{"code": "wait"})
+	k.send(k.shell, "execute_request", map[string]any{"code": "input", "allow_stdin": true})
+	time.Sleep(100 * time.Millisecond)
+	for _, s := range []zmq4.Socket{k.shell, k.control, k.stdin, k.iopub, k.hb} {
+		s.Close()
+	}
+	time.Sleep(100 * time.Millisecond)
+	// The reply to the vanished client goes nowhere; its queued request asks
+	// for input nobody will give, until interrupted.
+	k.server.Interrupt()
+	time.Sleep(100 * time.Millisecond)
+	k.server.Interrupt()
+
+	other := &testKernel{t: t, server: k.server, interp: k.interp, logs: k.logs, info: k.info}
+	other.signer, _ = NewSigner(schemeHMACSHA256, testKey)
+	other.connect()
+	other.waitForIOPub()
+	if rep, out := other.execute("print hello", nil); rep["status"] != "ok" || len(out) != 2 {
+		t.Errorf("new client after one vanished: %v, %v", rep, types(out))
+	}
+	// Shut down through the new client; the first one's cleanup then only
+	// closes its sockets.
+	other.send(other.control, "shutdown_request", map[string]any{})
+	other.recv(other.controlIn, "shutdown_reply")
+	k.served <- <-k.served
+	for _, s := range []zmq4.Socket{other.shell, other.control, other.stdin, other.iopub, other.hb} {
+		s.Close()
+	}
 }
