@@ -36,17 +36,23 @@ func runKernel(args []string) error {
 	if err != nil {
 		return err
 	}
+	// The session captures the process's standard streams for the cells;
+	// the kernel's own lines go to the original stderr.
+	logger := log.New(session.LogWriter(), "golign kernel: ", log.LstdFlags)
 	// The session is built while the server already answers, so the
 	// frontend's first kernel_info_request is served at once.
 	interp := kernel.NewDeferred(sessionInfo(), func() (kernel.Interpreter, error) {
-		return session.New(session.Options{})
+		s, err := session.New(session.Options{})
+		if err != nil {
+			logger.Printf("starting the Go session: %v", err)
+			return nil, err
+		}
+		return s, nil
 	})
 	server, err := kernel.NewServer(kernel.Config{
 		Connection:  info,
 		Interpreter: interp,
-		// The session captures the process's standard streams for the
-		// cells; the kernel's own lines go to the original stderr.
-		Log: log.New(session.LogWriter(), "golign kernel: ", log.LstdFlags),
+		Log:         logger,
 	})
 	if err != nil {
 		interp.Shutdown(false)
