@@ -21,6 +21,8 @@ import (
 	"fmt"
 
 	"gonum.org/v1/gonum/mat"
+
+	_ "github.com/golign/golign/alignment/backend" // BLAS backend chosen at build time
 )
 
 // checkRows validates a row compression from src (n×in) into dst (n×out).

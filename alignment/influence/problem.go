@@ -6,6 +6,8 @@ import (
 	"github.com/golign/golign/alignment/pref"
 	"github.com/golign/golign/alignment/reward"
 	"gonum.org/v1/gonum/mat"
+
+	_ "github.com/golign/golign/alignment/backend" // BLAS backend chosen at build time
 )
 
 // Model is what influence needs of a reward model; *reward.Linear and
@@ -151,8 +153,8 @@ type Config struct {
 
 	// Seed seeds LiSSA mini-batches and sampled Fisher labels.
 	Seed uint64
-	// BlockSize is the number of training pairs per streamed block
-	// (default 1024).
+	// BlockSize is the number of training pairs per block (default 1024
+	// when gradients are streamed, 2²⁵/D when they are held in memory).
 	BlockSize int
 	// CacheBytes bounds the memory used to hold all training gradients
 	// (default 1 GiB); above it they are recomputed block by block on

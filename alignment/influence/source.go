@@ -88,8 +88,19 @@ func newModelSource(p Problem, cfg Config) (*source, error) {
 			return nil, err
 		}
 		s.full, s.raw, s.out = full, nil, nil
+		s.block = inMemoryBlock(cfg, s.n, s.dim)
 	}
 	return s, nil
+}
+
+// inMemoryBlock is the block size for gradients held in memory, where a
+// block is a view and costs nothing: 2²⁵ entries (32M floats) unless
+// Config.BlockSize is set, so that each matrix product is large.
+func inMemoryBlock(cfg Config, n, dim int) int {
+	if cfg.BlockSize > 0 {
+		return min(cfg.BlockSize, n)
+	}
+	return min(n, max(1024, (1<<25)/max(dim, 1)))
 }
 
 // newMatrixSource wraps given per-pair loss gradients (n×D) with uniform
@@ -106,7 +117,8 @@ func newMatrixSource(grads *mat.Dense, layers []reward.Layer, cfg Config) (*sour
 			}
 		}
 	}
-	s := &source{n: n, dim: D, weights: make([]float64, n), lossCoef: make([]float64, n), block: min(cfg.blockSize(), n), full: grads}
+	s := &source{n: n, dim: D, weights: make([]float64, n), lossCoef: make([]float64, n), block: inMemoryBlock(cfg, n, D),
+		full: grads, compressor: cfg.Compressor}
 	for i := range s.weights {
 		s.weights[i], s.lossCoef[i] = 1/float64(n), 1
 	}

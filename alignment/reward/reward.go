@@ -25,6 +25,8 @@ import (
 
 	"github.com/golign/golign/alignment/pref"
 	"gonum.org/v1/gonum/mat"
+
+	_ "github.com/golign/golign/alignment/backend" // BLAS backend chosen at build time
 )
 
 // Model is a trained reward model.
