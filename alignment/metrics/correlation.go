@@ -1,8 +1,10 @@
 package metrics
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // Pearson returns the Pearson correlation of x and y,
@@ -55,46 +57,90 @@ func Spearman(x, y []float64) (float64, error) {
 //	τ_b = (n_c − n_d) / √((n₀ − n₁)(n₀ − n₂)),
 //
 // where n_c and n_d count concordant and discordant pairs, n₀ = n(n−1)/2, and
-// n₁, n₂ count the pairs tied in x and in y. It costs O(n²): use Spearman
-// for n beyond a few tens of thousands. It is an error when there are fewer
-// than 2 pairs, values are NaN or Inf, or x or y is constant.
+// n₁, n₂ count the pairs tied in x and in y. It uses Knight's algorithm
+// (Knight, "A computer method for calculating Kendall's tau with ungrouped
+// data", JASA 1966): sort by x, then count the discordant pairs as the
+// inversions of y by merge sort, in O(n log n). It is an error when there are
+// fewer than 2 pairs, values are NaN or Inf, or x or y is constant.
 func KendallTau(x, y []float64) (float64, error) {
 	if err := checkPaired(x, y, 2); err != nil {
 		return 0, err
 	}
-	var concordant, discordant, tiedX, tiedY int
-	for i := range x {
-		for j := i + 1; j < len(x); j++ {
-			sx, sy := sign(x[i]-x[j]), sign(y[i]-y[j])
-			switch {
-			case sx == 0 && sy == 0:
-				tiedX++
-				tiedY++
-			case sx == 0:
-				tiedX++
-			case sy == 0:
-				tiedY++
-			case sx == sy:
-				concordant++
-			default:
-				discordant++
-			}
-		}
+	n := len(x)
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
 	}
-	n0 := len(x) * (len(x) - 1) / 2
+	slices.SortFunc(order, func(a, b int) int {
+		if c := cmp.Compare(x[a], x[b]); c != 0 {
+			return c
+		}
+		return cmp.Compare(y[a], y[b])
+	})
+	// Pairs tied in x (n₁) and tied in both (n₃).
+	var tiedX, tiedBoth int64
+	for start := 0; start < n; {
+		end, sameY := start+1, int64(1)
+		for end < n && x[order[end]] == x[order[start]] {
+			if y[order[end]] == y[order[end-1]] {
+				sameY++
+			} else {
+				tiedBoth += sameY * (sameY - 1) / 2
+				sameY = 1
+			}
+			end++
+		}
+		tiedBoth += sameY * (sameY - 1) / 2
+		t := int64(end - start)
+		tiedX += t * (t - 1) / 2
+		start = end
+	}
+	ys := make([]float64, n)
+	for k, i := range order {
+		ys[k] = y[i]
+	}
+	discordant := sortCountingInversions(ys, make([]float64, n))
+	var tiedY int64
+	for start := 0; start < n; {
+		end := start + 1
+		for end < n && ys[end] == ys[start] {
+			end++
+		}
+		t := int64(end - start)
+		tiedY += t * (t - 1) / 2
+		start = end
+	}
+	n0 := int64(n) * int64(n-1) / 2
 	den := math.Sqrt(float64(n0-tiedX) * float64(n0-tiedY))
 	if den == 0 {
 		return 0, fmt.Errorf("metrics: correlation undefined for a constant input")
 	}
-	return float64(concordant-discordant) / den, nil
+	return float64(n0-tiedX-tiedY+tiedBoth-2*discordant) / den, nil
 }
 
-func sign(v float64) int {
-	switch {
-	case v > 0:
-		return 1
-	case v < 0:
-		return -1
+// sortCountingInversions sorts v in place by merge sort, using buf (of the
+// same length) as scratch, and returns the number of pairs i < j with
+// v[i] > v[j] before sorting. Equal values are not inversions.
+func sortCountingInversions(v, buf []float64) int64 {
+	if len(v) < 2 {
+		return 0
 	}
-	return 0
+	mid := len(v) / 2
+	inv := sortCountingInversions(v[:mid], buf[:mid]) + sortCountingInversions(v[mid:], buf[mid:])
+	i, j, k := 0, mid, 0
+	for i < mid && j < len(v) {
+		if v[j] < v[i] {
+			inv += int64(mid - i)
+			buf[k] = v[j]
+			j++
+		} else {
+			buf[k] = v[i]
+			i++
+		}
+		k++
+	}
+	k += copy(buf[k:], v[i:mid])
+	copy(buf[k:], v[j:])
+	copy(v, buf)
+	return inv
 }

@@ -240,6 +240,61 @@ func TestCorrelations(t *testing.T) {
 	}
 }
 
+// kendallByPairs is the definition of τ_b, over all pairs in O(n²).
+func kendallByPairs(x, y []float64) float64 {
+	sign := func(v float64) int {
+		switch {
+		case v > 0:
+			return 1
+		case v < 0:
+			return -1
+		}
+		return 0
+	}
+	var concordant, discordant, tiedX, tiedY int
+	for i := range x {
+		for j := i + 1; j < len(x); j++ {
+			sx, sy := sign(x[i]-x[j]), sign(y[i]-y[j])
+			if sx == 0 {
+				tiedX++
+			}
+			if sy == 0 {
+				tiedY++
+			}
+			if sx != 0 && sy != 0 {
+				if sx == sy {
+					concordant++
+				} else {
+					discordant++
+				}
+			}
+		}
+	}
+	n0 := len(x) * (len(x) - 1) / 2
+	return float64(concordant-discordant) / math.Sqrt(float64(n0-tiedX)*float64(n0-tiedY))
+}
+
+func TestKendallMatchesPairwiseDefinition(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for trial := 0; trial < 200; trial++ {
+		n := 2 + rng.IntN(50)
+		levels := 1 + rng.IntN(8)
+		x, y := make([]float64, n), make([]float64, n)
+		for i := range x {
+			x[i] = float64(rng.IntN(levels))
+			y[i] = float64(rng.IntN(levels)) + 0.5*x[i]
+		}
+		x[0], x[1], y[0], y[1] = 0, 100, 0, 100 // neither constant
+		got, err := KendallTau(x, y)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := kendallByPairs(x, y); math.Abs(got-want) > 1e-12 {
+			t.Fatalf("trial %d: Kendall = %v, pairwise definition %v (x %v, y %v)", trial, got, want, x, y)
+		}
+	}
+}
+
 func TestBadInput(t *testing.T) {
 	nan := math.NaN()
 	if _, err := ROCAUC([]float64{1, nan}, []bool{true, false}); err == nil {
@@ -287,6 +342,19 @@ func BenchmarkROCAUC(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		if _, err := ROCAUC(scores, positive); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkKendallTau(b *testing.B) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	x, y := make([]float64, 100000), make([]float64, 100000)
+	for i := range x {
+		x[i], y[i] = rng.Float64(), rng.Float64()
+	}
+	for b.Loop() {
+		if _, err := KendallTau(x, y); err != nil {
 			b.Fatal(err)
 		}
 	}
