@@ -143,3 +143,25 @@ func FindLandmarks(values []float64, minDistance float64) Landmarks {
 	}
 	return l
 }
+
+// RollingAccuracy returns, for each position k of a curve, the fraction of
+// true values of correct in the window of width positions centred on k
+// (clipped at the ends): the accuracy of the labels along the curve, as in
+// the paper's plots of the reward distribution. A width below 1 is taken as
+// 1.
+func RollingAccuracy(correct []bool, width int) []float64 {
+	width = max(width, 1)
+	prefix := make([]int, len(correct)+1)
+	for k, c := range correct {
+		prefix[k+1] = prefix[k]
+		if c {
+			prefix[k+1]++
+		}
+	}
+	out := make([]float64, len(correct))
+	for k := range correct {
+		lo, hi := max(0, k-width/2), min(len(correct), k-width/2+width)
+		out[k] = float64(prefix[hi]-prefix[lo]) / float64(hi-lo)
+	}
+	return out
+}

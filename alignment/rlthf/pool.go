@@ -204,3 +204,20 @@ func PoolFromLabelled(labelled *pref.Comparisons, correct []bool, test *pref.Com
 	}
 	return pool, labels, pool.validate(labels)
 }
+
+// OrientTexts returns a copy of the texts of a pool's pairs in the pool's
+// order of responses, for showing them to a person: texts holds the pairs as
+// labelled (Chosen the labelled choice), and labels[i] is true when response
+// A of pool pair i is that choice, as PoolFromLabelled returns them.
+func OrientTexts(texts pref.Dataset, labels []bool) (pref.Dataset, error) {
+	if len(texts) != len(labels) {
+		return nil, fmt.Errorf("rlthf: %d texts for %d labels", len(texts), len(labels))
+	}
+	out := slices.Clone(texts)
+	for i, a := range labels {
+		if !a {
+			out[i].Chosen, out[i].Rejected = out[i].Rejected, out[i].Chosen
+		}
+	}
+	return out, nil
+}

@@ -126,3 +126,37 @@ func (t *Table) Markdown() string {
 	}
 	return b.String()
 }
+
+// MeanTable averages tables of sweeps repeated with other seeds or data
+// splits: row k of the result is the mean of row k of every table (test and
+// label accuracies, human fractions; human labels rounded). The tables must
+// list the same methods in the same order.
+func MeanTable(tables ...*Table) (*Table, error) {
+	if len(tables) == 0 {
+		return nil, fmt.Errorf("rlthf: no tables to average")
+	}
+	rows := len(tables[0].Rows)
+	for k, t := range tables {
+		if len(t.Rows) != rows {
+			return nil, fmt.Errorf("rlthf: table %d has %d rows, table 0 has %d", k, len(t.Rows), rows)
+		}
+	}
+	mean := &Table{Rows: make([]Row, rows)}
+	n := float64(len(tables))
+	for r := range rows {
+		m := tables[0].Rows[r].Method
+		labels := 0.0
+		for k, t := range tables {
+			row := t.Rows[r]
+			if row.Method != m {
+				return nil, fmt.Errorf("rlthf: row %d is %q in table %d but %q in table 0", r, row.Method, k, m)
+			}
+			mean.Rows[r].HumanFraction += row.HumanFraction / n
+			mean.Rows[r].TestAccuracy += row.TestAccuracy / n
+			mean.Rows[r].LabelAccuracy += row.LabelAccuracy / n
+			labels += float64(row.HumanLabels) / n
+		}
+		mean.Rows[r].Method, mean.Rows[r].HumanLabels = m, int(math.Round(labels))
+	}
+	return mean, nil
+}
