@@ -1,4 +1,6 @@
-"""Measures golign's kernel against Debian's ipykernel in the same run:
+"""Measures golign's kernel against Debian's ipykernel in the same run, and
+against null_kernel.py (a Python kernel that does no work, to show what
+the client and pyzmq cost):
 start-up (process start to the first kernel_info_reply), resident memory
 after start, and the round trip of a trivial cell from a
 BlockingKernelClient (execute_request to execute_reply, and to the idle
@@ -12,7 +14,8 @@ import statistics
 import sys
 import time
 
-from kernelproc import KernelProcess, golign_binary, golign_command, ipykernel_command, rss_kib
+from kernelproc import (KernelProcess, golign_binary, golign_command, ipykernel_command, null_kernel_command,
+                        rss_kib)
 
 STARTS = 10
 WARMUP = 20
@@ -83,15 +86,18 @@ def main():
     rows = [
         bench("golign", golign_command, "x := 1"),
         bench("ipykernel", ipykernel_command, "x = 1"),
+        bench("null", null_kernel_command, ""),
     ]
     print(f"golign binary: {golign_binary()}")
     print(f"{STARTS} starts, median of {ROUND_TRIPS} round trips of a trivial cell after {WARMUP} warm-up cells\n")
     print(f"{'kernel':<10} {'start→kernel_info':>18} {'RSS after start':>16} {'→execute_reply':>15} {'→idle':>9}")
     for r in rows:
         print(f"{r['kernel']:<10} {r['start']*1e3:15.1f} ms {r['rss']:12.1f} MiB {r['reply']*1e3:12.2f} ms {r['idle']*1e3:6.2f} ms")
-    golign, ipy = rows
+    golign, ipy, null = rows
     print(f"\ngolign round trip / ipykernel's: {golign['idle'] / ipy['idle']:.2f} (to idle), "
           f"{golign['reply'] / ipy['reply']:.2f} (to reply)")
+    print(f"null is a Python kernel that does no work: its round trip ({null['idle']*1e3:.2f} ms to idle) is about "
+          "what the Python client and pyzmq cost on each side.")
 
 
 if __name__ == "__main__":

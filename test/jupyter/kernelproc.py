@@ -25,6 +25,12 @@ def ipykernel_command(connection_file):
     return ["/usr/bin/python3", "-m", "ipykernel_launcher", "-f", connection_file]
 
 
+def null_kernel_command(connection_file):
+    """The command line of null_kernel.py, a kernel that does no work."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    return ["/usr/bin/python3", os.path.join(here, "null_kernel.py"), "-f", connection_file]
+
+
 class KernelProcess:
     """A kernel process (by default `golign kernel -f FILE`) with its
     connection file and log.
