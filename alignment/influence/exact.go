@@ -35,9 +35,14 @@ func gaussNewton(src *source, coef []float64, shift float64, sp span, t *job.Tas
 	return h, nil
 }
 
+// maxCholeskyCond is the largest condition number of H for which Exact
+// uses its Cholesky factor rather than the eigendecomposition.
+const maxCholeskyCond = 1e12
+
 // exact holds H⁻¹ = W Wᵀ either as W = L⁻ᵀ from the Cholesky factor L of H,
-// or, when H is not numerically positive definite, as W = V diag(1/√e) from
-// its eigendecomposition with eigenvalues below 1e-12·max(e) dropped (a
+// or, when H is not numerically positive definite (Cholesky fails or the
+// condition number exceeds 1e12), as W = V diag(1/√e) from its
+// eigendecomposition with eigenvalues below 1e-12·max(e) dropped (a
 // pseudo-inverse).
 type exact struct {
 	src   *source
@@ -55,7 +60,7 @@ func fitExact(src *source, shift float64, fisher Fisher) (*exact, error) {
 	}
 	e := &exact{src: src}
 	var chol mat.Cholesky
-	if chol.Factorize(h) {
+	if chol.Factorize(h) && chol.Cond() < maxCholeskyCond {
 		var l mat.TriDense
 		chol.LTo(&l)
 		e.lower = l.RawTriangular()
@@ -86,7 +91,8 @@ func fitExact(src *source, shift float64, fisher Fisher) (*exact, error) {
 	return e, nil
 }
 
-// whiten replaces the rows x of X by xW (in place).
+// whiten returns XW for rows X, overwriting X (Cholesky) or in a new
+// matrix (eigendecomposition).
 func (e *exact) whiten(x *mat.Dense) *mat.Dense {
 	if e.eigW != nil {
 		var y mat.Dense

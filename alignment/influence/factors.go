@@ -266,15 +266,6 @@ func (f *Factors) SelfScores() ([]float64, error) {
 	return f.pre.self()
 }
 
-// lossBlock returns the loss gradients of a block of J rows starting at
-// start, in a new matrix.
-func (s *source) lossBlock(start int, blk *mat.Dense) *mat.Dense {
-	g := mat.DenseCopyOf(blk)
-	b, _ := blk.Dims()
-	scaleRows(g, s.lossCoef[start:start+b])
-	return g
-}
-
 // identity is H = I.
 type identity struct{ src *source }
 

@@ -152,6 +152,48 @@ func TestExactMatchesClosedForm(t *testing.T) {
 	}
 }
 
+func TestExactPseudoInverseWhenSingular(t *testing.T) {
+	// Three pairs in five dimensions, no L2, θ = 0: H = ¼ UᵀU has rank 3,
+	// Cholesky fails and Exact uses the pseudo-inverse H⁺.
+	all, _ := rewardtest.Synthetic(5, 5, 1, 12)
+	train := rewardtest.Subset(all, seq(0, 3))
+	m := &reward.Linear{Theta: make([]float64, 5)}
+	f, err := influence.Fit(influence.Problem{Model: m, Train: train}, influence.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := mat.NewDense(2, 5, nil)
+	g, _ := m.PairGradients(train)
+	q.Copy(g.Slice(0, 2, 0, 5)) // queries in the range of H
+	got, err := f.ScoresOfGradients(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, _ := m.Hessian(train)
+	var svd mat.SVD
+	if !svd.Factorize(h, mat.SVDFull) {
+		t.Fatal("SVD failed")
+	}
+	var u, v mat.Dense
+	svd.UTo(&u)
+	svd.VTo(&v)
+	vals := svd.Values(nil)
+	pinv := mat.NewDense(5, 5, nil)
+	for k, s := range vals {
+		if s > 1e-12*vals[0] {
+			var outer mat.Dense
+			outer.Outer(1/s, v.ColView(k), u.ColView(k))
+			pinv.Add(pinv, &outer)
+		}
+	}
+	var want mat.Dense
+	want.Product(q, pinv, g.T())
+	want.Scale(-1, &want)
+	if !mat.EqualApprox(got, &want, 1e-8) {
+		t.Fatalf("scores %v, want −q H⁺ g = %v", mat.Formatted(got), mat.Formatted(&want))
+	}
+}
+
 func TestEstimatorsAgreeWithExact(t *testing.T) {
 	type expect struct {
 		cfg      influence.Config

@@ -221,6 +221,15 @@ func subset(c *pref.Comparisons, rows []int) *pref.Comparisons {
 	return out
 }
 
+// lossBlock returns the loss gradients of a block of J rows starting at
+// start, in a new matrix.
+func (s *source) lossBlock(start int, blk *mat.Dense) *mat.Dense {
+	g := mat.DenseCopyOf(blk)
+	b, _ := blk.Dims()
+	scaleRows(g, s.lossCoef[start:start+b])
+	return g
+}
+
 // curvatureCoef returns ŵᵢcᵢ for the Gauss–Newton matrix: cᵢ = σ(1−σ) for
 // the true Fisher, (lossCoefᵢ)² for the empirical one.
 func (s *source) curvatureCoef(f Fisher) []float64 {

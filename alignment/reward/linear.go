@@ -5,7 +5,6 @@ import (
 	"math"
 
 	"github.com/golign/golign/alignment/pref"
-	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -142,19 +141,7 @@ func (m *Linear) LayerTerms(c *pref.Comparisons, start int, terms []LayerTerms) 
 // PairGradients returns the n×d matrix whose row i is the loss gradient
 // gᵢ = −(1 − σ(θᵀuᵢ)) uᵢ of pair i (unweighted, without the L2 term).
 func (m *Linear) PairGradients(c *pref.Comparisons) (*mat.Dense, error) {
-	if err := checkComparisons(c, len(m.Theta)); err != nil {
-		return nil, err
-	}
-	n := c.Len()
-	g := mat.NewDense(n, len(m.Theta), nil)
-	mg := make([]float64, n)
-	if err := m.differences(c, 0, mg, g); err != nil {
-		return nil, err
-	}
-	for i, v := range mg {
-		floats.Scale(-(1 - sigmoid(v)), g.RawRowView(i))
-	}
-	return g, nil
+	return pairGradients(m, c)
 }
 
 // objective prepares the training objective of c for m.

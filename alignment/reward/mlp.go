@@ -334,6 +334,12 @@ func (m *MLP) MarginGradients(c *pref.Comparisons, start int, margins []float64,
 	return nil
 }
 
+// PairGradients returns the n×D matrix whose row i is the loss gradient
+// gᵢ = −(1 − σ(mᵢ)) ∇θ mᵢ of pair i (unweighted, without the L2 term).
+func (m *MLP) PairGradients(c *pref.Comparisons) (*mat.Dense, error) {
+	return pairGradients(m, c)
+}
+
 // LayerTerms fills terms[k] for every layer k with the inputs and margin
 // output gradients of pairs start … start+b−1, b being the number of rows of
 // terms[0].AChosen.

@@ -24,6 +24,7 @@ import (
 	"math"
 
 	"github.com/golign/golign/alignment/pref"
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 
 	_ "github.com/golign/golign/alignment/backend" // BLAS backend chosen at build time
@@ -248,4 +249,28 @@ func checkScoreInput(features *mat.Dense, d int) (int, error) {
 		return 0, fmt.Errorf("reward: features have %d columns but the model takes %d", cols, d)
 	}
 	return n, nil
+}
+
+// marginGradienter is a model that gives per-pair margin gradients.
+type marginGradienter interface {
+	Model
+	MarginGradients(c *pref.Comparisons, start int, margins []float64, dst *mat.Dense) error
+}
+
+// pairGradients returns the per-pair loss gradients −(1 − σ(mᵢ)) ∇θ mᵢ of
+// all pairs of c as rows.
+func pairGradients(m marginGradienter, c *pref.Comparisons) (*mat.Dense, error) {
+	if err := checkComparisons(c, m.InputDim()); err != nil {
+		return nil, err
+	}
+	n := c.Len()
+	g := mat.NewDense(n, m.NumParams(), nil)
+	mg := make([]float64, n)
+	if err := m.MarginGradients(c, 0, mg, g); err != nil {
+		return nil, err
+	}
+	for i, v := range mg {
+		floats.Scale(-(1 - sigmoid(v)), g.RawRowView(i))
+	}
+	return g, nil
 }
