@@ -154,7 +154,7 @@ type Config struct {
 	// Seed seeds LiSSA mini-batches and sampled Fisher labels.
 	Seed uint64
 	// BlockSize is the number of training pairs per block (default 1024
-	// when gradients are streamed, 2²⁵/D when they are held in memory).
+	// when gradients are streamed, 2²⁴/D when they are held in memory).
 	BlockSize int
 	// CacheBytes bounds the memory used to hold all training gradients
 	// (default 1 GiB); above it they are recomputed block by block on

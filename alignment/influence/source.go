@@ -94,13 +94,13 @@ func newModelSource(p Problem, cfg Config) (*source, error) {
 }
 
 // inMemoryBlock is the block size for gradients held in memory, where a
-// block is a view and costs nothing: 2²⁵ entries (32M floats) unless
+// block is a view and costs nothing: 2²⁴ entries (16M floats) unless
 // Config.BlockSize is set, so that each matrix product is large.
 func inMemoryBlock(cfg Config, n, dim int) int {
 	if cfg.BlockSize > 0 {
 		return min(cfg.BlockSize, n)
 	}
-	return min(n, max(1024, (1<<25)/max(dim, 1)))
+	return min(n, max(1024, (1<<24)/max(dim, 1)))
 }
 
 // newMatrixSource wraps given per-pair loss gradients (n×D) with uniform

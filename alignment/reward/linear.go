@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/golign/golign/alignment/job"
 	"github.com/golign/golign/alignment/pref"
 	"gonum.org/v1/gonum/mat"
 )
@@ -186,7 +187,12 @@ func (m *Linear) Hessian(c *pref.Comparisons) (*mat.SymDense, error) {
 		return nil, err
 	}
 	h := mat.NewSymDense(len(m.Theta), nil)
-	o.hessian(m.Theta, h)
+	t := job.Start("reward: Hessian", 0)
+	err = o.hessian(m.Theta, h, t)
+	t.Done(err)
+	if err != nil {
+		return nil, err
+	}
 	return h, nil
 }
 

@@ -130,7 +130,7 @@ type linearObjective struct {
 	l2     float64
 	margin []float64
 	coef   []float64
-	scaled *mat.Dense // rows √(ŵσ(1−σ)) uᵢ for the Hessian
+	scaled *mat.Dense // a block of rows √(ŵσ(1−σ)) uᵢ for the Hessian
 }
 
 func newLinearObjective(u *mat.Dense, w []float64, l2 float64) *linearObjective {
@@ -166,20 +166,34 @@ func (o *linearObjective) curvature(theta []float64) {
 	}
 }
 
-// hessian writes H(θ) into h.
-func (o *linearObjective) hessian(theta []float64, h *mat.SymDense) {
+// hessianBlock is the number of rows per symmetric rank-k update of the
+// Hessian, between which an interrupt is checked.
+const hessianBlock = 2048
+
+// hessian writes H(θ) into h, accumulating Σ ŵᵢσᵢ(1−σᵢ)uᵢuᵢᵀ one block of
+// rows at a time; it returns job.ErrInterrupted when t is interrupted.
+func (o *linearObjective) hessian(theta []float64, h *mat.SymDense, t *job.Task) error {
 	n, d := o.u.Dims()
 	o.curvature(theta)
 	if o.scaled == nil {
-		o.scaled = mat.NewDense(n, d, nil)
+		o.scaled = mat.NewDense(min(n, hessianBlock), d, nil)
 	}
-	for i, c := range o.coef {
-		floats.ScaleTo(o.scaled.RawRowView(i), math.Sqrt(c), o.u.RawRowView(i))
+	h.Zero()
+	for start := 0; start < n; start += hessianBlock {
+		if err := t.Err(); err != nil {
+			return err
+		}
+		b := min(hessianBlock, n-start)
+		x := o.scaled.Slice(0, b, 0, d).(*mat.Dense)
+		for i := 0; i < b; i++ {
+			floats.ScaleTo(x.RawRowView(i), math.Sqrt(o.coef[start+i]), o.u.RawRowView(start+i))
+		}
+		h.SymRankK(h, 1, x.T())
 	}
-	h.SymOuterK(1, o.scaled.T())
 	for j := 0; j < d; j++ {
 		h.SetSym(j, j, h.At(j, j)+o.l2)
 	}
+	return nil
 }
 
 // hessianVec returns H(θ) v.
@@ -228,7 +242,10 @@ func (o *linearObjective) newton(theta []float64, maxIter int, tol float64) (Lin
 			return fit, err
 		}
 		fit.Iterations++
-		o.hessian(theta, h)
+		if err := o.hessian(theta, h, t); err != nil {
+			t.Done(err)
+			return fit, err
+		}
 		if ok := chol.Factorize(h); !ok {
 			err := fmt.Errorf("reward: Hessian is not positive definite (set L2 > 0)")
 			t.Done(err)
