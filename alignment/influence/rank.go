@@ -34,6 +34,9 @@ func Suspects(scores []float64) []int {
 // influence of every training pair on the mean of the q measurements (the
 // scores are linear in the measurement's gradient).
 func MeanScores(s *mat.Dense) []float64 {
+	if s == nil {
+		return nil
+	}
 	q, n := s.Dims()
 	out := make([]float64, n)
 	for r := 0; r < q; r++ {

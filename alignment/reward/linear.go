@@ -112,6 +112,9 @@ func checkBlock(c *pref.Comparisons, start, b, d int, margins []float64) error {
 // start … start+b−1 of c into the rows of dst (b×d), and their margins into
 // margins (length b; nil to skip).
 func (m *Linear) MarginGradients(c *pref.Comparisons, start int, margins []float64, dst *mat.Dense) error {
+	if dst == nil {
+		return fmt.Errorf("reward: gradient block is nil")
+	}
 	if _, cols := dst.Dims(); cols != len(m.Theta) {
 		return fmt.Errorf("reward: gradient block has %d columns for %d parameters", cols, len(m.Theta))
 	}
@@ -126,6 +129,9 @@ func (m *Linear) LayerTerms(c *pref.Comparisons, start int, terms []LayerTerms) 
 		return fmt.Errorf("reward: linear model has 1 layer, got terms for %d", len(terms))
 	}
 	t := terms[0]
+	if err := checkTerms(terms, m.Layers()); err != nil {
+		return err
+	}
 	b, d := t.AChosen.Dims()
 	if err := checkBlock(c, start, b, len(m.Theta), nil); err != nil {
 		return err

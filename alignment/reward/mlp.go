@@ -307,6 +307,9 @@ func blockRows(start, b int) []int {
 // of dst (b×D) and their margins into margins (length b; nil to skip). Layer
 // k's block of row i is s_w ⊗ a_w + s_l ⊗ a_l (see Layer).
 func (m *MLP) MarginGradients(c *pref.Comparisons, start int, margins []float64, dst *mat.Dense) error {
+	if dst == nil {
+		return fmt.Errorf("reward: gradient block is nil")
+	}
 	b, cols := dst.Dims()
 	if cols != len(m.Theta) {
 		return fmt.Errorf("reward: gradient block has %d columns for %d parameters", cols, len(m.Theta))
@@ -347,6 +350,9 @@ func (m *MLP) LayerTerms(c *pref.Comparisons, start int, terms []LayerTerms) err
 	layers := m.Layers()
 	if len(terms) != len(layers) {
 		return fmt.Errorf("reward: MLP has %d layers, got terms for %d", len(layers), len(terms))
+	}
+	if err := checkTerms(terms, layers); err != nil {
+		return err
 	}
 	b, _ := terms[0].AChosen.Dims()
 	if err := checkBlock(c, start, b, m.InputDim(), nil); err != nil {

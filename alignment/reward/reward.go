@@ -274,3 +274,28 @@ func pairGradients(m marginGradienter, c *pref.Comparisons) (*mat.Dense, error) 
 	}
 	return g, nil
 }
+
+// checkTerms validates layer-term buffers against the model's layers: b rows
+// each, In columns for the inputs and Out for the output gradients.
+func checkTerms(terms []LayerTerms, layers []Layer) error {
+	if len(terms) == 0 || terms[0].AChosen == nil {
+		return fmt.Errorf("reward: layer terms are missing")
+	}
+	b, _ := terms[0].AChosen.Dims()
+	for k, l := range layers {
+		t := terms[k]
+		for _, x := range []struct {
+			m    *mat.Dense
+			cols int
+			name string
+		}{{t.AChosen, l.In, "AChosen"}, {t.ARejected, l.In, "ARejected"}, {t.SChosen, l.Out, "SChosen"}, {t.SRejected, l.Out, "SRejected"}} {
+			if x.m == nil {
+				return fmt.Errorf("reward: layer %s: %s is nil", l.Name, x.name)
+			}
+			if r, c := x.m.Dims(); r != b || c != x.cols {
+				return fmt.Errorf("reward: layer %s: %s is %d×%d, want %d×%d", l.Name, x.name, r, c, b, x.cols)
+			}
+		}
+	}
+	return nil
+}
