@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -11,6 +12,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/golign/golign/alignment/job"
 )
 
 const hhPath = "../../notebooks/data/hh-rlhf-harmless-base-test.jsonl.gz"
@@ -218,5 +221,21 @@ func BenchmarkLoadHHRLHF(b *testing.B) {
 		if _, err := LoadJSONL(hhPath); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestReadingStopsWhenInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	unbind := job.Bind(ctx, nil)
+	defer unbind()
+	if _, err := LoadJSONL(hhPath); !errors.Is(err, job.ErrInterrupted) {
+		t.Errorf("JSON Lines: error %v, want job.ErrInterrupted", err)
+	}
+	if _, err := ReadCSV(strings.NewReader("chosen,rejected\na,b\n"), "x.csv"); !errors.Is(err, job.ErrInterrupted) {
+		t.Errorf("CSV: error %v, want job.ErrInterrupted", err)
+	}
+	if _, err := LoadNPZ("testdata/numpy.npz"); !errors.Is(err, job.ErrInterrupted) {
+		t.Errorf("npz: error %v, want job.ErrInterrupted", err)
 	}
 }

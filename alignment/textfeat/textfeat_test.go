@@ -1,6 +1,8 @@
 package textfeat
 
 import (
+	"context"
+	"errors"
 	"math"
 	"reflect"
 	"slices"
@@ -8,6 +10,7 @@ import (
 
 	"gonum.org/v1/gonum/floats"
 
+	"github.com/golign/golign/alignment/job"
 	"github.com/golign/golign/alignment/pref"
 )
 
@@ -199,5 +202,16 @@ func BenchmarkComparisonsHHRLHF(b *testing.B) {
 		if _, err := f.Comparisons(d); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestFeaturizingStopsWhenInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	unbind := job.Bind(ctx, nil)
+	defer unbind()
+	f := newOrFatal(t, Config{HashDim: 16})
+	if _, err := f.Comparisons(pref.Dataset{{Chosen: "a", Rejected: "b"}, {Chosen: "c", Rejected: "d"}}); !errors.Is(err, job.ErrInterrupted) {
+		t.Errorf("error %v, want job.ErrInterrupted", err)
 	}
 }
