@@ -142,7 +142,11 @@ func (f *Factors) QueryGradients(query *pref.Comparisons) (*mat.Dense, error) {
 	q := query.Len()
 	J := mat.NewDense(q, m.NumParams(), nil)
 	margins := make([]float64, q)
-	if err := m.MarginGradients(query, 0, margins, J); err != nil {
+	err = m.MarginGradients(query, 0, margins, J)
+	if err == nil {
+		err = checkMargins(margins)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("influence: query comparisons: %w", err)
 	}
 	coef := make([]float64, q)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -551,6 +552,11 @@ func TestBadConfigurations(t *testing.T) {
 	}
 	if _, err := influence.Fit(influence.Problem{Model: m}, influence.Config{}); err == nil {
 		t.Error("missing training data accepted")
+	}
+	bad := rewardtest.Subset(train, seq(0, 5))
+	bad.Rejected.Set(3, 1, math.Inf(1))
+	if _, err := influence.Fit(influence.Problem{Model: m, Train: bad}, influence.Config{}); err == nil || !strings.Contains(err.Error(), "pair 3") {
+		t.Errorf("infinite feature: error %v", err)
 	}
 	f, _ := influence.Fit(influence.Problem{Model: m, Train: train}, influence.Config{Method: influence.CG})
 	if _, err := f.SelfScores(); err == nil {

@@ -49,6 +49,9 @@ func newModelSource(p Problem, cfg Config) (*source, error) {
 		return nil, fmt.Errorf("influence: training comparisons: %w", err)
 	}
 	margins, err := p.Model.Margins(p.Train)
+	if err == nil {
+		err = checkMargins(margins)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("influence: training comparisons: %w", err)
 	}
@@ -101,6 +104,16 @@ func inMemoryBlock(cfg Config, n, dim int) int {
 		return min(cfg.BlockSize, n)
 	}
 	return min(n, max(1024, (1<<24)/max(dim, 1)))
+}
+
+// checkMargins reports the first pair whose margin is not finite.
+func checkMargins(margins []float64) error {
+	for i, m := range margins {
+		if math.IsNaN(m) || math.IsInf(m, 0) {
+			return fmt.Errorf("pair %d has margin %v (non-finite features or parameters)", i, m)
+		}
+	}
+	return nil
 }
 
 // newMatrixSource wraps given per-pair loss gradients (n×D) with uniform
