@@ -106,18 +106,124 @@ type TrainResult struct {
 	GradNorms []float64
 }
 
-// Train fits the model to seqs by minimising the mean weighted next-token
-// negative log-likelihood with AdamW (Kingma & Ba 2015, Algorithm 1, with
-// decoupled weight decay), gradient clipping, warm-up and cosine decay.
-// Each step's batch is split across all cores. Progress goes to job; an
-// interrupt stops training between two steps and returns the steps done
-// with job.ErrInterrupted, leaving the model valid (as after its last
-// complete step).
-func Train(m *Model, seqs []Sequence, cfg TrainConfig) (*TrainResult, error) {
+// Optimizer is AdamW (Kingma & Ba 2015, Algorithm 1, with the decoupled
+// weight decay of Loshchilov & Hutter 2019) over a model's flat
+// parameters, with gradient clipping, linear warm-up and cosine decay as
+// configured by a TrainConfig. Train uses it for language modelling; a
+// method with its own loss (pairwise preference losses, reward-weighted
+// likelihood) computes a gradient (e.g. with BatchGradient) and calls Step.
+type Optimizer struct {
+	m        *Model
+	cfg      TrainConfig
+	decay    []bool
+	mom, vel []float64
+	steps    int
+}
+
+// NewOptimizer returns an optimiser of m's parameters; cfg.Steps sets the
+// length of the learning-rate schedule (after it, the rate stays at a
+// tenth of the peak).
+func NewOptimizer(m *Model, cfg TrainConfig) (*Optimizer, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
 	}
+	n := len(m.params)
+	return &Optimizer{m: m, cfg: cfg, decay: decayMask(m), mom: make([]float64, n), vel: make([]float64, n)}, nil
+}
+
+// Steps returns the number of updates applied so far.
+func (o *Optimizer) Steps() int { return o.steps }
+
+// Step applies one update for grad, the gradient of the loss to minimise
+// laid out as Params, and returns its Euclidean norm before clipping.
+func (o *Optimizer) Step(grad []float64) (float64, error) {
+	if len(grad) != len(o.m.params) {
+		return 0, fmt.Errorf("transformer: gradient of %d values for %d parameters", len(grad), len(o.m.params))
+	}
+	var norm float64
+	for _, g := range grad {
+		norm += g * g
+	}
+	norm = math.Sqrt(norm)
+	if math.IsNaN(norm) || math.IsInf(norm, 0) {
+		return norm, fmt.Errorf("transformer: gradient norm is %v; parameters left unchanged", norm)
+	}
+	cfg := o.cfg
+	scale := 1.0
+	if cfg.ClipNorm > 0 && norm > cfg.ClipNorm {
+		scale = cfg.ClipNorm / norm
+	}
+	lr := cfg.learningRate(o.steps)
+	o.steps++
+	c1 := 1 - math.Pow(cfg.Beta1, float64(o.steps))
+	c2 := 1 - math.Pow(cfg.Beta2, float64(o.steps))
+	for i, p := range o.m.params {
+		g := grad[i] * scale
+		o.mom[i] = cfg.Beta1*o.mom[i] + (1-cfg.Beta1)*g
+		o.vel[i] = cfg.Beta2*o.vel[i] + (1-cfg.Beta2)*g*g
+		upd := (o.mom[i] / c1) / (math.Sqrt(o.vel[i]/c2) + cfg.Epsilon)
+		if o.decay[i] {
+			upd += cfg.WeightDecay * p
+		}
+		o.m.params[i] = p - lr*upd
+	}
+	return norm, nil
+}
+
+// BatchGradient returns the gradient of Σ_s Σ_t w_{s,t}·(−log p(y_{s,t} |
+// y_{s,<t})) over seqs (laid out as Params), the summed weighted loss and
+// the total weight, computed on all cores. Weights may be negative: a
+// pairwise loss such as DPO's, whose gradient is c·(∇log π(y_l) −
+// ∇log π(y_w)) per pair, is one call with weight c on the chosen
+// response's tokens and −c on the rejected one's.
+func (m *Model) BatchGradient(seqs []Sequence) (grad []float64, loss, weight float64, err error) {
+	if err := m.validateAll(seqs); err != nil {
+		return nil, 0, 0, err
+	}
+	grad, loss, weight = m.batchGradient(seqs)
+	return grad, loss, weight, nil
+}
+
+// batchGradient is BatchGradient on valid sequences: the batch is split
+// into one part per core, each with its own gradient buffer.
+func (m *Model) batchGradient(seqs []Sequence) ([]float64, float64, float64) {
+	workers := min(runtime.GOMAXPROCS(0), len(seqs))
+	grads := make([][]float64, workers)
+	losses, weights := make([]float64, workers), make([]float64, workers)
+	parallel.For(workers, func(w int) error {
+		grads[w] = make([]float64, len(m.params))
+		g, _, _, _ := bind(m.cfg, grads[w])
+		lo, hi := w*len(seqs)/workers, (w+1)*len(seqs)/workers
+		_, losses[w], weights[w] = m.lossGrad(seqs[lo:hi], g, nil)
+		return nil
+	})
+	grad := grads[0]
+	for _, g := range grads[1:] {
+		for i, v := range g {
+			grad[i] += v
+		}
+	}
+	var loss, weight float64
+	for w := range losses {
+		loss += losses[w]
+		weight += weights[w]
+	}
+	return grad, loss, weight
+}
+
+// Train fits the model to seqs by minimising the mean weighted next-token
+// negative log-likelihood with the Optimizer (AdamW, clipping, warm-up,
+// cosine decay). Each step draws BatchSize sequences at random. Progress
+// goes to job; an interrupt stops training between two steps and returns
+// the steps done with job.ErrInterrupted, leaving the model valid (as after
+// its last complete step).
+func Train(m *Model, seqs []Sequence, cfg TrainConfig) (*TrainResult, error) {
+	opt, err := NewOptimizer(m, cfg)
+	if err != nil {
+		return nil, err
+	}
+	cfg = opt.cfg
 	if len(seqs) == 0 {
 		return nil, fmt.Errorf("transformer: no training sequences")
 	}
@@ -125,13 +231,6 @@ func Train(m *Model, seqs []Sequence, cfg TrainConfig) (*TrainResult, error) {
 		if err := s.validate(m.cfg.Vocab, math.MaxInt32); err != nil {
 			return nil, fmt.Errorf("training sequence %d: %w", i, err)
 		}
-	}
-	decay := decayMask(m)
-	adamM, adamV := make([]float64, len(m.params)), make([]float64, len(m.params))
-	workers := min(runtime.GOMAXPROCS(0), cfg.BatchSize)
-	grads := make([][]float64, workers)
-	for i := range grads {
-		grads[i] = make([]float64, len(m.params))
 	}
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x7ea1))
 	res := &TrainResult{}
@@ -145,55 +244,22 @@ func Train(m *Model, seqs []Sequence, cfg TrainConfig) (*TrainResult, error) {
 		for i := range batch {
 			batch[i] = window(seqs[rng.IntN(len(seqs))], m.cfg.Context, rng)
 		}
-		losses, weights := make([]float64, workers), make([]float64, workers)
-		parallel.For(workers, func(w int) error {
-			clear(grads[w])
-			g, _, _, _ := bind(m.cfg, grads[w])
-			lo, hi := w*len(batch)/workers, (w+1)*len(batch)/workers
-			_, losses[w], weights[w] = m.lossGrad(batch[lo:hi], g, nil)
-			return nil
-		})
-		var loss, weight float64
-		for w := range losses {
-			loss += losses[w]
-			weight += weights[w]
+		grad, loss, weight := m.batchGradient(batch)
+		if weight <= 0 {
+			err := fmt.Errorf("transformer: batch of step %d has total weight %v; training needs positive weights", step, weight)
+			t.Done(err)
+			return res, err
 		}
-		if weight == 0 {
-			res.Losses = append(res.Losses, 0)
-			res.GradNorms = append(res.GradNorms, 0)
-			continue
-		}
-		grad := grads[0]
-		for _, g := range grads[1:] {
-			for i, v := range g {
-				grad[i] += v
-			}
-		}
-		var norm float64
 		for i := range grad {
 			grad[i] /= weight
-			norm += grad[i] * grad[i]
 		}
-		norm = math.Sqrt(norm)
+		norm, err := opt.Step(grad)
+		if err != nil {
+			t.Done(err)
+			return res, err
+		}
 		res.Losses = append(res.Losses, loss/weight)
 		res.GradNorms = append(res.GradNorms, norm)
-		scale := 1.0
-		if cfg.ClipNorm > 0 && norm > cfg.ClipNorm {
-			scale = cfg.ClipNorm / norm
-		}
-		lr := cfg.learningRate(step)
-		c1 := 1 - math.Pow(cfg.Beta1, float64(step+1))
-		c2 := 1 - math.Pow(cfg.Beta2, float64(step+1))
-		for i, p := range m.params {
-			g := grad[i] * scale
-			adamM[i] = cfg.Beta1*adamM[i] + (1-cfg.Beta1)*g
-			adamV[i] = cfg.Beta2*adamV[i] + (1-cfg.Beta2)*g*g
-			upd := (adamM[i] / c1) / (math.Sqrt(adamV[i]/c2) + cfg.Epsilon)
-			if decay[i] {
-				upd += cfg.WeightDecay * p
-			}
-			m.params[i] = p - lr*upd
-		}
 	}
 	t.Done(nil)
 	return res, nil
