@@ -53,29 +53,52 @@ type Config struct {
 	L2Normalize bool
 }
 
-// Names of the interpretable features, in order; they come first in every
-// feature vector.
-var interpretableNames = []string{
-	"length_tokens_100",  // response length in word tokens, divided by 100
-	"log_length_tokens",  // log(1 + tokens)
-	"chars_per_token",    // mean token length in characters
-	"question_marks",     // count of '?'
-	"exclamation_marks",  // count of '!'
-	"line_breaks",        // count of '\n'
-	"list_items",         // lines starting with "-", "*", "•" or "<digits>."
-	"digits",             // tokens made of digits
-	"politeness_markers", // "please", "thank you", "happy to", …
-	"refusal_markers",    // "i can't", "i won't", "unable to", …
-	"apology_markers",    // "sorry", "apologize", …
-	"agreement_markers",  // "you're right", "i agree", "absolutely", "yes", …
-	"hedging_markers",    // "maybe", "perhaps", "i think", …
-	"second_person",      // "you", "your", …
-	"prompt_overlap",     // fraction of the response's distinct tokens found in the prompt
-	"new_tokens_frac",    // fraction of the response's tokens absent from the prompt
+// Indices of the interpretable features, which come first in every feature
+// vector, in this order.
+const (
+	// LengthIndex is the index of the response length in word tokens,
+	// divided by 100 ("length_tokens_100").
+	LengthIndex = iota
+	logLengthIndex
+	charsPerTokenIndex
+	questionMarksIndex
+	exclamationMarksIndex
+	lineBreaksIndex
+	listItemsIndex
+	digitsIndex
+	politenessIndex // the marker counts follow in the order of markerLists
+	refusalIndex
+	apologyIndex
+	agreementIndex
+	hedgingIndex
+	secondPersonIndex
+	promptOverlapIndex
+	newTokensIndex
+	numInterpretable
+)
+
+// interpretableNames names the interpretable features.
+var interpretableNames = [numInterpretable]string{
+	LengthIndex:           "length_tokens_100",  // response length in word tokens, divided by 100
+	logLengthIndex:        "log_length_tokens",  // log(1 + tokens)
+	charsPerTokenIndex:    "chars_per_token",    // mean token length in characters
+	questionMarksIndex:    "question_marks",     // count of '?'
+	exclamationMarksIndex: "exclamation_marks",  // count of '!'
+	lineBreaksIndex:       "line_breaks",        // count of '\n'
+	listItemsIndex:        "list_items",         // lines starting with "-", "*", "•" or "<digits>."
+	digitsIndex:           "digits",             // tokens made of digits
+	politenessIndex:       "politeness_markers", // "please", "thank you", "happy to", …
+	refusalIndex:          "refusal_markers",    // "i can't", "i won't", "unable to", …
+	apologyIndex:          "apology_markers",    // "sorry", "apologize", …
+	agreementIndex:        "agreement_markers",  // "you're right", "i agree", "absolutely", "yes", …
+	hedgingIndex:          "hedging_markers",    // "maybe", "perhaps", "i think", …
+	secondPersonIndex:     "second_person",      // "you", "your", …
+	promptOverlapIndex:    "prompt_overlap",     // fraction of the response's distinct tokens found in the prompt
+	newTokensIndex:        "new_tokens_frac",    // fraction of the response's tokens absent from the prompt
 }
 
-// Index of the length feature ("length_tokens_100") in every feature vector.
-const LengthIndex = 0
+// markerLists are the phrase lists counted from politenessIndex on.
+var markerLists = [][]string{politenessMarkers, refusalMarkers, apologyMarkers, agreementMarkers, hedgingMarkers, secondPersonMarkers}
 
 // Featurizer maps text to feature vectors; see the package documentation.
 // It is safe for concurrent use.
@@ -103,7 +126,7 @@ func New(cfg Config) (*Featurizer, error) {
 		return nil, fmt.Errorf("textfeat: character n-gram lengths %d…%d: want 1 ≤ CharMinN ≤ CharMaxN", cfg.CharMinN, cfg.CharMaxN)
 	}
 	f := &Featurizer{cfg: cfg}
-	for _, m := range [][]string{politenessMarkers, refusalMarkers, apologyMarkers, agreementMarkers, hedgingMarkers, secondPersonMarkers} {
+	for _, m := range markerLists {
 		f.sets = append(f.sets, newPhraseSet(m))
 	}
 	return f, nil
@@ -111,13 +134,13 @@ func New(cfg Config) (*Featurizer, error) {
 
 // Dim returns the length of the feature vectors: the interpretable
 // features plus HashDim.
-func (f *Featurizer) Dim() int { return len(interpretableNames) + f.cfg.HashDim }
+func (f *Featurizer) Dim() int { return numInterpretable + f.cfg.HashDim }
 
 // Names returns the name of each feature: the interpretable ones
 // ("length_tokens_100", "log_length_tokens", …) then "hash0" … "hash<D−1>".
 func (f *Featurizer) Names() []string {
 	names := make([]string, 0, f.Dim())
-	names = append(names, interpretableNames...)
+	names = append(names, interpretableNames[:]...)
 	for j := 0; j < f.cfg.HashDim; j++ {
 		names = append(names, "hash"+strconv.Itoa(j))
 	}
@@ -125,7 +148,7 @@ func (f *Featurizer) Names() []string {
 }
 
 // NumInterpretable returns how many interpretable features lead each vector.
-func (f *Featurizer) NumInterpretable() int { return len(interpretableNames) }
+func (f *Featurizer) NumInterpretable() int { return numInterpretable }
 
 // Featurize returns the feature vector of response answering prompt.
 func (f *Featurizer) Featurize(prompt, response string) []float64 {
@@ -149,28 +172,28 @@ func promptVocabulary(prompt string) map[string]bool {
 func (f *Featurizer) featurizeInto(out []float64, inPrompt map[string]bool, response string) {
 	toks := tokenize(response)
 	n := float64(len(toks))
-	out[0] = n / 100
-	out[1] = math.Log1p(n)
+	out[LengthIndex] = n / 100
+	out[logLengthIndex] = math.Log1p(n)
 	if len(toks) > 0 {
 		chars := 0
 		for _, t := range toks {
 			chars += utf8.RuneCountInString(t)
 		}
-		out[2] = float64(chars) / n
+		out[charsPerTokenIndex] = float64(chars) / n
 	}
-	out[3] = float64(strings.Count(response, "?"))
-	out[4] = float64(strings.Count(response, "!"))
-	out[5] = float64(strings.Count(response, "\n"))
-	out[6] = float64(countListItems(response))
+	out[questionMarksIndex] = float64(strings.Count(response, "?"))
+	out[exclamationMarksIndex] = float64(strings.Count(response, "!"))
+	out[lineBreaksIndex] = float64(strings.Count(response, "\n"))
+	out[listItemsIndex] = float64(countListItems(response))
 	digits := 0
 	for _, t := range toks {
 		if strings.IndexFunc(t, func(r rune) bool { return !unicode.IsDigit(r) }) < 0 {
 			digits++
 		}
 	}
-	out[7] = float64(digits)
+	out[digitsIndex] = float64(digits)
 	for k, s := range f.sets {
-		out[8+k] = float64(s.count(toks))
+		out[politenessIndex+k] = float64(s.count(toks))
 	}
 	if len(toks) > 0 {
 		distinct := map[string]bool{}
@@ -186,11 +209,11 @@ func (f *Featurizer) featurizeInto(out []float64, inPrompt map[string]bool, resp
 				}
 			}
 		}
-		out[14] = float64(shared) / float64(len(distinct))
-		out[15] = float64(fresh) / n
+		out[promptOverlapIndex] = float64(shared) / float64(len(distinct))
+		out[newTokensIndex] = float64(fresh) / n
 	}
 	if f.cfg.HashDim > 0 {
-		f.hashInto(out[len(interpretableNames):], toks)
+		f.hashInto(out[numInterpretable:], toks)
 	}
 }
 
