@@ -115,23 +115,18 @@ type Result struct {
 	// Skipped maps the import paths that could not be extracted (usually
 	// because they do not build) to the reason.
 	Skipped map[string]error
-	// Removed lists the generated files deleted because their package is
-	// no longer written.
-	Removed []string
 }
 
 // Generate extracts the symbols of pkgs into files of Go package dest
 // written in outDir, resolving import paths as the go command does in the
 // current directory (which must be inside the module). Extractions run in
-// parallel, one per CPU. Generated files in outDir of packages not written this time are
-// removed. A package that fails to extract is skipped and reported in the
-// result; only a failure to write or remove files is an error.
+// parallel, one per CPU. A package that fails to extract is skipped and
+// reported in the result; only a failure to write a file is an error.
 func Generate(outDir, dest string, pkgs []string) (Result, error) {
 	res := Result{Skipped: map[string]error{}}
 	type output struct {
-		path string
-		src  []byte
-		err  error
+		src []byte
+		err error
 	}
 	outs := make([]output, len(pkgs))
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
@@ -144,38 +139,45 @@ func Generate(outDir, dest string, pkgs []string) (Result, error) {
 			ext := extract.Extractor{Dest: dest}
 			var buf bytes.Buffer
 			_, err := ext.Extract(p, "", &buf)
-			outs[i] = output{p, buf.Bytes(), err}
+			outs[i] = output{buf.Bytes(), err}
 		}()
 	}
 	wg.Wait()
-
-	keep := map[string]bool{}
-	for _, o := range outs {
+	for i, o := range outs {
 		if o.err != nil {
-			res.Skipped[o.path] = o.err
+			res.Skipped[pkgs[i]] = o.err
 			continue
 		}
-		name := FileName(o.path)
-		if err := os.WriteFile(filepath.Join(outDir, name), o.src, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(outDir, FileName(pkgs[i])), o.src, 0o644); err != nil {
 			return res, err
 		}
-		keep[name] = true
-		res.Written = append(res.Written, o.path)
-	}
-	existing, err := GeneratedFiles(outDir)
-	if err != nil {
-		return res, err
-	}
-	for _, name := range existing {
-		if keep[name] {
-			continue
-		}
-		if err := os.Remove(filepath.Join(outDir, name)); err != nil {
-			return res, err
-		}
-		res.Removed = append(res.Removed, name)
+		res.Written = append(res.Written, pkgs[i])
 	}
 	return res, nil
+}
+
+// RemoveStale deletes the generated files of dir that belong to none of the
+// packages keep, and returns their names.
+func RemoveStale(dir string, keep []string) ([]string, error) {
+	kept := map[string]bool{}
+	for _, p := range keep {
+		kept[FileName(p)] = true
+	}
+	existing, err := GeneratedFiles(dir)
+	if err != nil {
+		return nil, err
+	}
+	var removed []string
+	for _, name := range existing {
+		if kept[name] {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, name)); err != nil {
+			return removed, err
+		}
+		removed = append(removed, name)
+	}
+	return removed, nil
 }
 
 // GeneratedFiles lists the names of the files in dir that the generator
