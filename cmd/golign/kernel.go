@@ -40,8 +40,13 @@ func runKernel(args []string) error {
 	// the kernel's own lines go to the original stderr.
 	logger := log.New(session.LogWriter(), "golign kernel: ", log.LstdFlags)
 	// The session is built while the server already answers, so the
-	// frontend's first kernel_info_request is served at once.
+	// frontend's first kernel_info_request is served at once. The build
+	// starts once the sockets are bound, not to slow the binding down; if
+	// binding fails it never starts (and the session's capture of stderr
+	// cannot swallow the error).
+	bound := make(chan struct{})
 	interp := kernel.NewDeferred(sessionInfo(), func() (kernel.Interpreter, error) {
+		<-bound
 		s, err := session.New(session.Options{})
 		if err != nil {
 			logger.Printf("starting the Go session: %v", err)
@@ -55,9 +60,9 @@ func runKernel(args []string) error {
 		Log:         logger,
 	})
 	if err != nil {
-		interp.Shutdown(false)
 		return err
 	}
+	close(bound)
 
 	// SIGINT interrupts the running cell, as interrupt_request does;
 	// SIGTERM and SIGHUP shut the kernel down cleanly.

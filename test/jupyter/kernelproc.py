@@ -6,6 +6,7 @@ import tempfile
 import time
 from queue import Empty
 
+import zmq
 from jupyter_client import BlockingKernelClient
 from jupyter_client.connect import write_connection_file
 
@@ -40,21 +41,29 @@ class KernelProcess:
     log_text().
     """
 
-    def __init__(self, key=b"a-test-key", transport="tcp", command=None):
+    def __init__(self, key=b"a-test-key", transport="tcp", command=None, start=True):
         self.dir = tempfile.mkdtemp(prefix="golign-kernel-")
         self.connection_file = os.path.join(self.dir, "kernel.json")
         ip = "127.0.0.1" if transport == "tcp" else os.path.join(self.dir, "ipc")
         write_connection_file(self.connection_file, ip=ip, key=key, transport=transport)
         self.log_path = os.path.join(self.dir, "kernel.log")
         self.log = open(self.log_path, "wb")
-        command = command or golign_command
-        argv = command(self.connection_file)
-        self.started = time.perf_counter()
-        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=self.log, stdin=subprocess.DEVNULL)
+        self.argv = (command or golign_command)(self.connection_file)
+        self.proc = None
+        if start:
+            self.start()
 
-    def client(self, key=None):
-        """A started BlockingKernelClient; key overrides the file's key."""
+    def start(self):
+        """Starts the process; started is its start time (perf_counter)."""
+        self.started = time.perf_counter()
+        self.proc = subprocess.Popen(self.argv, stdout=self.log, stderr=self.log, stdin=subprocess.DEVNULL)
+
+    def client(self, key=None, reconnect_ms=None):
+        """A started BlockingKernelClient; key overrides the file's key, and
+        reconnect_ms libzmq's interval between attempts to connect."""
         kc = BlockingKernelClient(connection_file=self.connection_file)
+        if reconnect_ms is not None:
+            kc.context.setsockopt(zmq.RECONNECT_IVL, reconnect_ms)
         kc.load_connection_file()
         if key is not None:
             kc.session.key = key
@@ -94,7 +103,7 @@ class KernelProcess:
         return self.proc.wait(timeout=timeout)
 
     def stop(self):
-        if self.proc.poll() is None:
+        if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
         self.log.close()
