@@ -190,6 +190,13 @@ func (s *Server) execute(m *Message) {
 	s.mu.Lock()
 	s.cancelExecution = cancel
 	s.mu.Unlock()
+	select {
+	case <-s.quit:
+		// Shutting down: an execution that started as the interrupt went
+		// out is cancelled too.
+		cancel()
+	default:
+	}
 	rep := s.runInterpreter(ctx, req, &publisher{server: s, parent: m, req: req, ctx: ctx})
 	s.mu.Lock()
 	s.cancelExecution = nil

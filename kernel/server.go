@@ -185,8 +185,9 @@ func boundPort(sock zmq4.Socket) int {
 func (s *Server) Connection() ConnectionInfo { return s.conn }
 
 // Serve answers requests until a shutdown_request arrives or ctx is
-// cancelled, then releases the interpreter and closes the sockets. It
-// returns nil after a clean shutdown.
+// cancelled, then interrupts the running execution, releases the
+// interpreter and closes the sockets. It returns nil after a clean
+// shutdown. Serve may be called once.
 func (s *Server) Serve(ctx context.Context) error {
 	for _, w := range []*writer{s.shellOut, s.controlOut, s.stdinOut, s.iopubOut} {
 		go w.run(s.closing, s.log)
@@ -299,9 +300,16 @@ func (s *Server) enqueueShell(m *Message) {
 	}
 }
 
+// shellLoop runs the queued shell requests in order until shutdown, which
+// takes precedence over requests still queued.
 func (s *Server) shellLoop() {
 	defer close(s.shellDone)
 	for {
+		select {
+		case <-s.quit:
+			return
+		default:
+		}
 		select {
 		case <-s.quit:
 			return

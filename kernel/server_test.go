@@ -556,6 +556,28 @@ func TestShutdown(t *testing.T) {
 	}
 }
 
+func TestShutdownInterruptsExecution(t *testing.T) {
+	k := startKernel(t, transports(t)["tcp"])
+	k.send(k.shell, "execute_request", map[string]any{"code": "wait"})
+	k.send(k.shell, "execute_request", map[string]any{"code": "wait"})
+	time.Sleep(50 * time.Millisecond)
+	k.send(k.control, "shutdown_request", map[string]any{"restart": false})
+	k.recv(k.controlIn, "shutdown_reply")
+	start := time.Now()
+	select {
+	case <-k.served:
+		k.served <- nil
+	case <-time.After(shutdownGrace):
+		t.Fatal("Serve did not return")
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("shutdown took %v", d)
+	}
+	if len(k.interp.executed) != 1 || !reflect.DeepEqual(k.interp.shutdowns, []bool{false}) {
+		t.Errorf("executed %d cells, shutdowns %v; want the running cell interrupted, the queued one dropped, one shutdown", len(k.interp.executed), k.interp.shutdowns)
+	}
+}
+
 func TestConnectionFile(t *testing.T) {
 	tests := []struct {
 		name, json, err string
