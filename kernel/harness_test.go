@@ -142,8 +142,9 @@ type testKernel struct {
 // transports lists the connection infos the tests run on.
 func transports(t *testing.T) map[string]ConnectionInfo {
 	return map[string]ConnectionInfo{
-		"tcp": {Transport: "tcp", IP: "127.0.0.1", Key: testKey, SignatureScheme: schemeHMACSHA256},
-		"ipc": {Transport: "ipc", IP: filepath.Join(t.TempDir(), "kernel"), ShellPort: 1, IOPubPort: 2, StdinPort: 3, ControlPort: 4, HBPort: 5, Key: testKey, SignatureScheme: schemeHMACSHA256},
+		"tcp":         {Transport: "tcp", IP: "127.0.0.1", Key: testKey, SignatureScheme: schemeHMACSHA256},
+		"tcp, no key": {Transport: "tcp", IP: "127.0.0.1", SignatureScheme: schemeHMACSHA256},
+		"ipc":         {Transport: "ipc", IP: filepath.Join(t.TempDir(), "kernel"), ShellPort: 1, IOPubPort: 2, StdinPort: 3, ControlPort: 4, HBPort: 5, Key: testKey, SignatureScheme: schemeHMACSHA256},
 	}
 }
 

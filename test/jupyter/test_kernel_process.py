@@ -2,8 +2,11 @@
 suite does not cover (wrong key, interrupts by message and by SIGINT,
 stdin, the ipc transport, a clean shutdown)."""
 
+import json
 import os
 import signal
+import subprocess
+import tempfile
 import time
 import unittest
 from queue import Empty
@@ -11,7 +14,7 @@ from queue import Empty
 from jupyter_client.manager import KernelManager
 from jupyter_client.utils import run_sync
 
-from kernelproc import KernelProcess
+from kernelproc import KernelProcess, golign_binary
 
 TIMEOUT = 30
 
@@ -121,6 +124,23 @@ class KernelProcessTests(unittest.TestCase):
     def test_sigterm_exits_zero(self):
         self.kp.proc.terminate()
         self.assertEqual(self.kp.wait(timeout=TIMEOUT), 0)
+
+
+class InstallTest(unittest.TestCase):
+    def test_kernelspec_listed(self):
+        with tempfile.TemporaryDirectory() as prefix:
+            subprocess.run([golign_binary(), "install", "--prefix", prefix, "--name", "golign-listed"],
+                           check=True, capture_output=True)
+            env = dict(os.environ, JUPYTER_PATH=os.path.join(prefix, "share", "jupyter"))
+            out = subprocess.run(["/usr/bin/python3", "-m", "jupyter_client.kernelspecapp", "list", "--json"],
+                                 check=True, capture_output=True, env=env).stdout
+            spec = json.loads(out)["kernelspecs"]["golign-listed"]
+            self.assertEqual(spec["resource_dir"], os.path.join(prefix, "share", "jupyter", "kernels", "golign-listed"))
+            self.assertEqual(spec["spec"]["display_name"], "Go (golign)")
+            self.assertEqual(spec["spec"]["language"], "go")
+            self.assertEqual(spec["spec"]["argv"][1:], ["kernel", "-f", "{connection_file}"])
+            self.assertTrue(os.path.isabs(spec["spec"]["argv"][0]))
+            self.assertEqual(sorted(os.listdir(spec["resource_dir"])), ["kernel.json", "logo-32x32.png", "logo-64x64.png"])
 
 
 class IPCTransportTest(unittest.TestCase):
