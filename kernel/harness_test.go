@@ -125,12 +125,13 @@ func (b *lockedBuffer) String() string {
 // testKernel is a running Server with a client connected to all its
 // sockets, the way jupyter_client connects.
 type testKernel struct {
-	t      testing.TB
-	server *Server
-	interp *fakeInterpreter
-	logs   *lockedBuffer
-	info   ConnectionInfo
-	signer *Signer // the client's
+	t        testing.TB
+	server   *Server
+	interp   *fakeInterpreter
+	logs     *lockedBuffer
+	info     ConnectionInfo
+	signer   *Signer // the client's
+	identity string
 
 	shell, control, stdin, iopub, hb zmq4.Socket
 	shellIn, controlIn, stdinIn      chan *Message
@@ -159,15 +160,18 @@ func startKernel(t testing.TB, info ConnectionInfo) *testKernel {
 	k.info = srv.Connection()
 	go func() { k.served <- srv.Serve(context.Background()) }()
 	k.signer, _ = NewSigner(schemeHMACSHA256, info.Key)
-	k.connect()
+	k.connect("client-" + NewID())
 	t.Cleanup(k.close)
 	k.waitForIOPub()
 	return k
 }
 
-func (k *testKernel) connect() {
+// connect connects the client's sockets; shell, control and stdin share
+// the routing identity, as jupyter_client's do.
+func (k *testKernel) connect(identity string) {
+	k.identity = identity
 	ctx := context.Background()
-	id := zmq4.WithID(zmq4.SocketIdentity("client-" + NewID()))
+	id := zmq4.WithID(zmq4.SocketIdentity(identity))
 	k.shell, k.control, k.stdin = zmq4.NewDealer(ctx, id), zmq4.NewDealer(ctx, id), zmq4.NewDealer(ctx, id)
 	k.iopub, k.hb = zmq4.NewSub(ctx), zmq4.NewReq(ctx)
 	for _, c := range []struct {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"reflect"
 	"strconv"
@@ -668,6 +669,15 @@ func TestNewServerErrors(t *testing.T) {
 }
 
 func TestClientVanishesMidRequest(t *testing.T) {
+	for _, sameIdentity := range []bool{false, true} {
+		t.Run(fmt.Sprintf("same identity %v", sameIdentity), func(t *testing.T) { clientVanishes(t, sameIdentity) })
+	}
+}
+
+// clientVanishes has a client leave with requests running and queued, and
+// a new client (with the same routing identity, as a reconnecting
+// jupyter_client has, or another) carry on.
+func clientVanishes(t *testing.T, sameIdentity bool) {
 	k := startKernel(t, transports(t)["tcp"])
 	k.send(k.shell, "execute_request", map[string]any{"code": "wait"})
 	k.send(k.shell, "execute_request", map[string]any{"code": "input", "allow_stdin": true})
@@ -684,7 +694,11 @@ func TestClientVanishesMidRequest(t *testing.T) {
 
 	other := &testKernel{t: t, server: k.server, interp: k.interp, logs: k.logs, info: k.info}
 	other.signer, _ = NewSigner(schemeHMACSHA256, testKey)
-	other.connect()
+	identity := "client-" + NewID()
+	if sameIdentity {
+		identity = k.identity
+	}
+	other.connect(identity)
 	other.waitForIOPub()
 	if rep, out := other.execute("print hello", nil); rep["status"] != "ok" || len(out) != 2 {
 		t.Errorf("new client after one vanished: %v, %v", rep, types(out))
