@@ -1,7 +1,9 @@
 // Package browser checks in headless Chromium that the HTML report of the
 // tour notebook renders, with its plot visible. It runs only when
-// GOLIGN_BROWSER_TEST=1, and keeps the page and its screenshot under
-// out/browser/ at the root of the repository.
+// GOLIGN_BROWSER_TEST=1 (run.sh sets it), and keeps the page and its
+// screenshot under out/browser/ at the root of the repository. When GOLIGN
+// names a golign binary, the report is made by "golign run --html", as
+// users make it; otherwise the tour runs in the test process.
 package browser
 
 import (
@@ -75,16 +77,13 @@ func TestTourReportInChromium(t *testing.T) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	nb := runTour(t)
+	page := filepath.Join(out, "tour.html")
+	nb := runTour(t, filepath.Join(out, "tour.ipynb"), page)
 	codeCells := 0
 	for _, c := range nb.Cells {
 		if c.Type == nbformat.CodeCell {
 			codeCells++
 		}
-	}
-	page := filepath.Join(out, "tour.html")
-	if err := report.WriteFile(page, nb, report.Options{Source: "tour.ipynb"}); err != nil {
-		t.Fatal(err)
 	}
 
 	p := probePage(t, page, windowWidth)
@@ -179,9 +178,24 @@ func correlation(screen image.Image, r image.Rectangle, img image.Image) float64
 	return cov / math.Sqrt((saa/n-sa/n*sa/n)*(sbb/n-sb/n*sb/n))
 }
 
-// runTour executes the tour notebook through the Go session.
-func runTour(t *testing.T) *nbformat.Notebook {
-	nb, err := nbformat.ReadFile("../../notebooks/tour.ipynb")
+// tour is the notebook the test renders.
+const tour = "../../notebooks/tour.ipynb"
+
+// runTour executes the tour, writes the executed notebook to executed and
+// its report to page, and returns the executed notebook.
+func runTour(t *testing.T, executed, page string) *nbformat.Notebook {
+	if bin := os.Getenv("GOLIGN"); bin != "" {
+		out, err := exec.Command(bin, "run", tour, "-o", executed, "-html", page).CombinedOutput()
+		if err != nil {
+			t.Fatalf("golign run: %v\n%s", err, out)
+		}
+		nb, err := nbformat.ReadFile(executed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return nb
+	}
+	nb, err := nbformat.ReadFile(tour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,6 +210,12 @@ func runTour(t *testing.T) *nbformat.Notebook {
 	}
 	if f := rep.Failed(); len(f) > 0 {
 		t.Fatalf("tour cells failed: %+v", f)
+	}
+	if err := nbformat.WriteFile(executed, nb); err != nil {
+		t.Fatal(err)
+	}
+	if err := report.WriteFile(page, nb, report.Options{Source: "tour.ipynb"}); err != nil {
+		t.Fatal(err)
 	}
 	return nb
 }
