@@ -41,6 +41,15 @@ func TestPoolFromLabelled(t *testing.T) {
 	if chosen.At(0, 0) != 0 || rejected.At(0, 0) != -1 {
 		t.Error("the labelled pairs were modified")
 	}
+	tp, tl, err := PoolFromTruth(labelled, nil, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		if tp.Truth[i] != tl[i] || tl[i] != labels[i] {
+			t.Fatalf("pair %d: truth %v, labels %v and %v", i, tp.Truth[i], tl[i], labels[i])
+		}
+	}
 	if _, _, err := PoolFromLabelled(labelled, correct[:3], nil, 3); err == nil {
 		t.Error("short correctness flags accepted")
 	}
@@ -73,6 +82,15 @@ func TestMeanTable(t *testing.T) {
 	}
 	if math.Abs(m.Rows[1].TestAccuracy-0.6) > 1e-12 {
 		t.Errorf("mean random accuracy %v, want 0.6", m.Rows[1].TestAccuracy)
+	}
+	if r, ok := a.At(RLTHF, 0.3); !ok || r.TestAccuracy != 0.8 {
+		t.Errorf("At(RLTHF, 0.3) = %+v, %v", r, ok)
+	}
+	if r, ok := b.At(Random, 0.01); !ok || r.TestAccuracy != 0.7 {
+		t.Errorf("At(Random, 0.01) = %+v, %v", r, ok)
+	}
+	if _, ok := a.At(FullHuman, 1); ok {
+		t.Error("At found a method the table lacks")
 	}
 	b.Rows[1].Method = Uncertainty
 	if _, err := MeanTable(a, b); err == nil {

@@ -205,6 +205,20 @@ func PoolFromLabelled(labelled *pref.Comparisons, correct []bool, test *pref.Com
 	return pool, labels, pool.validate(labels)
 }
 
+// PoolFromTruth is PoolFromLabelled for pairs whose labels are the ground
+// truth (a data set's human labels used as the oracle): the pool's Truth is
+// the returned labels.
+func PoolFromTruth(truth *pref.Comparisons, test *pref.Comparisons, seed uint64) (*Pool, []bool, error) {
+	if truth == nil {
+		return nil, nil, fmt.Errorf("rlthf: no labelled pairs")
+	}
+	correct := make([]bool, truth.Len())
+	for i := range correct {
+		correct[i] = true
+	}
+	return PoolFromLabelled(truth, correct, test, seed)
+}
+
 // OrientTexts returns a copy of the texts of a pool's pairs in the pool's
 // order of responses, for showing them to a person: texts holds the pairs as
 // labelled (Chosen the labelled choice), and labels[i] is true when response

@@ -116,6 +116,18 @@ func (t *Table) Accuracy(method Method) (float64, bool) {
 	return math.NaN(), false
 }
 
+// At returns the row of method whose human fraction is nearest to
+// fraction, and false when the table has no row of method.
+func (t *Table) At(method Method, fraction float64) (Row, bool) {
+	best, found := Row{}, false
+	for _, r := range t.Rows {
+		if r.Method == method && (!found || math.Abs(r.HumanFraction-fraction) < math.Abs(best.HumanFraction-fraction)) {
+			best, found = r, true
+		}
+	}
+	return best, found
+}
+
 // Markdown formats the table as a Markdown table.
 func (t *Table) Markdown() string {
 	var b strings.Builder
