@@ -30,8 +30,8 @@ func TestDeferred(t *testing.T) {
 		t.Errorf("IsComplete after the build: %+v", got)
 	}
 	d.Shutdown(true)
-	if len(fake.shutdowns) != 1 || !fake.shutdowns[0] {
-		t.Errorf("Shutdown not passed on: %v", fake.shutdowns)
+	if len(fake.shutdownCalls()) != 1 || !fake.shutdownCalls()[0] {
+		t.Errorf("Shutdown not passed on: %v", fake.shutdownCalls())
 	}
 
 	failing := NewDeferred(Info{}, func() (Interpreter, error) { return nil, errors.New("no symbols") })

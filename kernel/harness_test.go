@@ -35,6 +35,20 @@ type fakeInterpreter struct {
 	shutdowns []bool
 }
 
+// executions is a copy of the requests executed so far.
+func (f *fakeInterpreter) executions() []ExecuteRequest {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]ExecuteRequest(nil), f.executed...)
+}
+
+// shutdownCalls is a copy of the restart flags Shutdown was called with.
+func (f *fakeInterpreter) shutdownCalls() []bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]bool(nil), f.shutdowns...)
+}
+
 func (f *fakeInterpreter) Info() Info {
 	return Info{
 		Implementation: "fake", ImplementationVersion: "1.0", Banner: "fake kernel",

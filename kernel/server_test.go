@@ -82,7 +82,7 @@ func TestExecutionCounts(t *testing.T) {
 		}
 	}
 	var counts []int
-	for _, req := range k.interp.executed {
+	for _, req := range k.interp.executions() {
 		counts = append(counts, req.Count)
 	}
 	if !reflect.DeepEqual(counts, []int{1, 1, 1, 2}) {
@@ -146,8 +146,8 @@ func TestStopOnErrorAbortsQueue(t *testing.T) {
 			t.Errorf("aborted request published %v", types(out))
 		}
 	}
-	if len(k.interp.executed) != 1 {
-		t.Errorf("interpreter ran %d cells, want 1", len(k.interp.executed))
+	if len(k.interp.executions()) != 1 {
+		t.Errorf("interpreter ran %d cells, want 1", len(k.interp.executions()))
 	}
 	// Requests sent after the failure run again, and stop_on_error false
 	// does not abort.
@@ -352,8 +352,8 @@ func TestBadMessagesLeaveKernelUp(t *testing.T) {
 	k.sendSigned(k.control, wrongKey, "shutdown_request", map[string]any{"restart": false})
 	k.quiet(k.shellIn, 200*time.Millisecond)
 	k.quiet(k.controlIn, 10*time.Millisecond)
-	if len(k.interp.executed) != 0 {
-		t.Errorf("interpreter ran %d dropped messages", len(k.interp.executed))
+	if len(k.interp.executions()) != 0 {
+		t.Errorf("interpreter ran %d dropped messages", len(k.interp.executions()))
 	}
 
 	// Replaying a correctly signed message is refused.
@@ -550,8 +550,8 @@ func TestShutdown(t *testing.T) {
 				t.Fatal("Serve did not return")
 			}
 			k.served <- nil // for the cleanup
-			if !reflect.DeepEqual(k.interp.shutdowns, []bool{true}) {
-				t.Errorf("interpreter shutdowns %v, want [true]", k.interp.shutdowns)
+			if !reflect.DeepEqual(k.interp.shutdownCalls(), []bool{true}) {
+				t.Errorf("interpreter shutdowns %v, want [true]", k.interp.shutdownCalls())
 			}
 		})
 	}
@@ -574,8 +574,8 @@ func TestShutdownInterruptsExecution(t *testing.T) {
 	if d := time.Since(start); d > time.Second {
 		t.Errorf("shutdown took %v", d)
 	}
-	if len(k.interp.executed) != 1 || !reflect.DeepEqual(k.interp.shutdowns, []bool{false}) {
-		t.Errorf("executed %d cells, shutdowns %v; want the running cell interrupted, the queued one dropped, one shutdown", len(k.interp.executed), k.interp.shutdowns)
+	if len(k.interp.executions()) != 1 || !reflect.DeepEqual(k.interp.shutdownCalls(), []bool{false}) {
+		t.Errorf("executed %d cells, shutdowns %v; want the running cell interrupted, the queued one dropped, one shutdown", len(k.interp.executions()), k.interp.shutdownCalls())
 	}
 }
 
