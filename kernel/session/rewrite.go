@@ -76,7 +76,10 @@ func (r *rewriter) rewrite(root ast.Node) error {
 		}
 		return true
 	})
-	for _, list := range lists {
+	// Innermost lists first: rewriting an outer statement may copy the
+	// statements of its body.
+	for k := len(lists) - 1; k >= 0; k-- {
+		list := lists[k]
 		for i, s := range *list {
 			(*list)[i] = r.stmt(s, root)
 		}
@@ -139,7 +142,7 @@ func (r *rewriter) stmt(s ast.Stmt, root ast.Node) ast.Stmt {
 			return r.rangeInt(s, nil)
 		}
 		if s.Tok == token.DEFINE {
-			copyLoopVars(s.Body, exprNames(s.Key, s.Value))
+			r.copyVars(s.Body, capturedNames(s.Body, exprNames(s.Key, s.Value)))
 		}
 	case *ast.ForStmt:
 		r.forLoopVars(s)
@@ -176,7 +179,10 @@ func (r *rewriter) rangeInt(rs *ast.RangeStmt, label *ast.LabeledStmt) ast.Stmt 
 	n, i := r.temp("N"), r.temp("I")
 	body := rs.Body
 	if rs.Key != nil && rs.Tok != token.ILLEGAL {
-		body.List = append([]ast.Stmt{&ast.AssignStmt{Lhs: []ast.Expr{rs.Key}, Tok: rs.Tok, Rhs: []ast.Expr{i}}}, body.List...)
+		set := &ast.AssignStmt{Lhs: []ast.Expr{rs.Key}, Tok: rs.Tok, Rhs: []ast.Expr{i}}
+		body = &ast.BlockStmt{Lbrace: body.Lbrace, List: []ast.Stmt{
+			&ast.BlockStmt{Lbrace: body.Lbrace, List: append([]ast.Stmt{set}, body.List...), Rbrace: body.Rbrace},
+		}, Rbrace: body.Rbrace}
 	}
 	loop := &ast.ForStmt{
 		For:  rs.For,
@@ -217,23 +223,55 @@ func (r *rewriter) forLoopVars(s *ast.ForStmt) {
 			return
 		}
 	}
-	copyVars(s.Body, captured)
+	r.copyVars(s.Body, captured)
 }
 
-// copyLoopVars gives a range loop's variables one copy per iteration when
-// the body captures them.
-func copyLoopVars(body *ast.BlockStmt, names []string) {
-	copyVars(body, capturedNames(body, names))
-}
-
-func copyVars(body *ast.BlockStmt, names []string) {
+// copyVars gives each of names a fresh copy per iteration of the loop whose
+// body is body: the body refers to a copy, declared in a block of its own,
+// under a new name (the interpreter does not tell a loop body's scope from
+// the loop's, and at top level shadowing the loop variable breaks the
+// loop).
+func (r *rewriter) copyVars(body *ast.BlockStmt, names []string) {
+	if len(names) == 0 {
+		return
+	}
 	var copies []ast.Stmt
 	for _, name := range names {
+		fresh := r.temp("V")
+		renameIdent(body, name, fresh.Name)
 		copies = append(copies, &ast.AssignStmt{
-			Lhs: []ast.Expr{ast.NewIdent(name)}, Tok: token.DEFINE, Rhs: []ast.Expr{ast.NewIdent(name)},
+			Lhs: []ast.Expr{fresh}, Tok: token.DEFINE, Rhs: []ast.Expr{ast.NewIdent(name)},
 		})
 	}
-	body.List = append(copies, body.List...)
+	body.List = []ast.Stmt{&ast.BlockStmt{Lbrace: body.Lbrace, List: append(copies, body.List...), Rbrace: body.Rbrace}}
+}
+
+// renameIdent renames the identifier from to to in n, except where it names
+// a field or method (x.from, T{from: ...}) or a label.
+func renameIdent(n ast.Node, from, to string) {
+	ast.Inspect(n, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.SelectorExpr:
+			renameIdent(n.X, from, to)
+			return false
+		case *ast.KeyValueExpr:
+			if _, ok := n.Key.(*ast.Ident); !ok {
+				renameIdent(n.Key, from, to)
+			}
+			renameIdent(n.Value, from, to)
+			return false
+		case *ast.BranchStmt, *ast.LabeledStmt:
+			if l, ok := n.(*ast.LabeledStmt); ok {
+				renameIdent(l.Stmt, from, to)
+			}
+			return false
+		case *ast.Ident:
+			if n.Name == from {
+				n.Name = to
+			}
+		}
+		return true
+	})
 }
 
 func exprNames(exprs ...ast.Expr) []string {

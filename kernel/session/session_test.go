@@ -3,7 +3,9 @@ package session
 import (
 	"context"
 	"fmt"
+	"os"
 	"reflect"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -114,7 +116,10 @@ func newSession(t *testing.T) *Session {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { s.Shutdown(false) })
+	t.Cleanup(func() {
+		defer watchdog("Shutdown")()
+		s.Shutdown(false)
+	})
 	return s
 }
 
@@ -126,8 +131,22 @@ func exec(t *testing.T, s *Session, code string) (kernel.ExecuteReply, *recorder
 
 func execCtx(ctx context.Context, s *Session, code string) (kernel.ExecuteReply, *recorder) {
 	r := &recorder{}
+	defer watchdog(code)()
 	reply := s.Execute(ctx, kernel.ExecuteRequest{Code: code}, r)
 	return reply, r
+}
+
+// watchdog ends the test process with a dump of its goroutines on the
+// original standard error if a cell runs for more than 20 seconds: the
+// test binary's own timeout report would go into the captured output.
+func watchdog(code string) (stop func()) {
+	t := time.AfterFunc(20*time.Second, func() {
+		buf := make([]byte, 1<<20)
+		n := runtime.Stack(buf, true)
+		fmt.Fprintf(LogWriter(), "cell still running after 20s:\n%s\n\n%s", code, buf[:n])
+		os.Exit(3)
+	})
+	return func() { t.Stop() }
 }
 
 // mustExec runs code, fails the test if it fails, and returns the recorder.
@@ -388,5 +407,66 @@ func TestStdin(t *testing.T) {
 	}
 	if got, _ := r.result(); !strings.Contains(got, "EOF") {
 		t.Errorf("result %q, want an EOF error", got)
+	}
+}
+
+func TestGoroutinePanic(t *testing.T) {
+	s := newSession(t)
+	mustExec(t, s, `import ("sync"; "time")`)
+	tests := []struct{ name, code string }{
+		{"function literal", "var wg sync.WaitGroup\nwg.Add(1)\ngo func() {\n\tdefer wg.Done()\n\tpanic(\"lit boom\")\n}()\nwg.Wait()\ntime.Sleep(50 * time.Millisecond)"},
+		{"named function", "func worker(wg *sync.WaitGroup, msg string) {\n\tdefer wg.Done()\n\tpanic(msg)\n}\nvar wg2 sync.WaitGroup\nwg2.Add(1)\ngo worker(&wg2, \"named boom\")\nwg2.Wait()\ntime.Sleep(50 * time.Millisecond)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := mustExec(t, s, tt.code)
+			if got := r.stream("stderr"); !strings.Contains(got, "panic in a goroutine") || !strings.Contains(got, "boom") {
+				t.Errorf("stderr %q, want the goroutine's panic", got)
+			}
+		})
+	}
+	if got, _ := mustExec(t, s, "1 + 1").result(); got != "2" {
+		t.Errorf("kernel state after goroutine panics: %s", got)
+	}
+}
+
+// TestModernGo compares the rewritten constructs with what compiled Go 1.22+
+// prints for the same code.
+func TestModernGo(t *testing.T) {
+	s := newSession(t)
+	mustExec(t, s, `import ("fmt"; "math")`)
+	tests := []struct {
+		name, code, want string
+	}{
+		{"min max ints", "fmt.Println(min(3, 1, 2), max(3, 1, 2))", "1 3\n"},
+		{"min max mixed constants", "fmt.Println(min(3, 1.5), max(2, 2.5))", "1.5 2.5\n"},
+		{"min of variable and constant", "f := 0.25\nfmt.Println(min(1, f), max(1, f))", "0.25 1\n"},
+		{"min strings", `fmt.Println(min("b", "a", "c"), max("b", "a", "c"))`, "a c\n"},
+		{"min NaN", "fmt.Println(min(1, math.NaN(), 0), max(math.NaN(), 1))", "NaN NaN\n"},
+		{"named numeric type", "type score float64\nvar a, b score = 2, 3\nfmt.Println(min(a, b))", "2\n"},
+		{"clear map", "m := map[string]int{\"a\": 1, \"b\": 2}\nclear(m)\nfmt.Println(len(m))", "0\n"},
+		{"clear slice", "xs := []int{1, 2, 3}\nclear(xs)\nfmt.Println(xs, len(xs))", "[0 0 0] 3\n"},
+		{"range int literal", "for i := range 3 {\n\tfmt.Print(i, \" \")\n}\nfmt.Println()", "0 1 2 \n"},
+		{"range int variable", "n := 4\nsum := 0\nfor i := range n {\n\tsum += i\n}\nfmt.Println(sum)", "6\n"},
+		{"range int64 keeps type", "var n64 int64 = 3\nfor i := range n64 {\n\tfmt.Printf(\"%T \", i)\n}\nfmt.Println()", "int64 int64 int64 \n"},
+		{"range len without variable", "count := 0\nfor range len(\"abcd\") {\n\tcount++\n}\nfmt.Println(count)", "4\n"},
+		{"range int bound evaluated once", "k := 3\nruns := 0\nfor range k {\n\tk = 10\n\truns++\n}\nfmt.Println(runs)", "3\n"},
+		{"range int in function", "func squares(n int) []int {\n\tvar out []int\n\tfor i := range n {\n\t\tout = append(out, i*i)\n\t}\n\treturn out\n}\nfmt.Println(squares(4))", "[0 1 4 9]\n"},
+		{"range int with label", "outer:\nfor i := range 3 {\n\tfor j := range 3 {\n\t\tif j == 1 {\n\t\t\tcontinue outer\n\t\t}\n\t\tfmt.Print(i, j, \" \")\n\t}\n}\nfmt.Println()", "0 0 1 0 2 0 \n"},
+		{"loopvar range closures", "var fs []func() int\nfor _, v := range []int{1, 2, 3} {\n\tfs = append(fs, func() int { return v })\n}\nfor _, f := range fs {\n\tfmt.Print(f())\n}\nfmt.Println()", "123\n"},
+		{"loopvar three-clause closures", "var gs []func() int\nfor i := 0; i < 3; i++ {\n\tgs = append(gs, func() int { return i })\n}\nfor _, g := range gs {\n\tfmt.Print(g())\n}\nfmt.Println()", "012\n"},
+		{"loopvar address", "var ps []*int\nfor i := range 3 {\n\tps = append(ps, &i)\n}\nfmt.Println(*ps[0], *ps[1], *ps[2])", "0 1 2\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := mustExec(t, s, tt.code)
+			if got := r.stream("stdout"); got != tt.want {
+				t.Errorf("stdout %q, want %q (stderr %q)", got, tt.want, r.stream("stderr"))
+			}
+		})
+	}
+	reply, _ := exec(t, s, "var hs []func() int\nfor i := 0; i < 3; i++ {\n\ths = append(hs, func() int { return i })\n\ti++\n}")
+	if reply.Error == nil || reply.Error.Name != ErrUnsupported || !strings.Contains(reply.Error.Value, "loop variable i") {
+		t.Errorf("capture and assignment in a three-clause loop: %+v, want an UnsupportedError naming i", reply.Error)
 	}
 }
