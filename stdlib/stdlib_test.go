@@ -23,8 +23,8 @@ var fullCheck = flag.Bool("full", false, "regenerate every symbol table, not onl
 func newInterpreter(t *testing.T, out *bytes.Buffer) *interp.Interpreter {
 	t.Helper()
 	i := interp.New(interp.Options{Stdout: out, Stderr: out})
-	if err := i.Use(stdlib.Symbols); err != nil {
-		t.Fatalf("Use(stdlib.Symbols): %v", err)
+	if err := stdlib.Load(i); err != nil {
+		t.Fatal(err)
 	}
 	return i
 }
@@ -64,7 +64,18 @@ func TestCellsUseSymbols(t *testing.T) {
 		{name: "os.Exit ends the cell, not the process", cells: []string{`import "os"`, `os.Exit(3)`}, wantErr: "os.Exit(3)"},
 		{name: "log.Fatal panics", cells: []string{`import "log"`, `log.Fatal("stop")`}, wantErr: "stop"},
 		{name: "log.New gives a logger whose Fatal panics", cells: []string{`import ("log"; "io")`, `l := log.New(io.Discard, "", 0)`, `l.Fatalf("bad %d", 7)`}, wantErr: "bad 7"},
-		{name: "generic slices.Contains from source", cells: []string{`import "slices"`, `slices.Contains([]string{"a", "b"}, "b")`}, want: "true"},
+		{name: "slices.Contains", cells: []string{`import "slices"`, `slices.Contains([]string{"a", "b"}, "b")`}, want: "true"},
+		{name: "slices.Sort of float64", cells: []string{`import "slices"`, `x := []float64{3, 1, 2}`, `slices.Sort(x)`, `x`}, want: "[1 2 3]"},
+		{name: "slices.Sort of int8 by heap sort", cells: []string{`import "slices"`, `x := []int8{5, -1, 3, 3, 0}`, `slices.Sort(x)`, `x`}, want: "[-1 0 3 3 5]"},
+		{name: "slices.SortFunc of interpreted structs", cells: []string{`import "slices"`, `type item struct{ k int }`, `x := []item{{3}, {1}, {2}}`, `slices.SortFunc(x, func(a, b item) int { return a.k - b.k })`, `x`}, want: "[{1} {2} {3}]"},
+		{name: "slices.Clone", cells: []string{`import "slices"`, `slices.Clone([]int{1, 2})`}, want: "[1 2]"},
+		{name: "slices.Equal", cells: []string{`import "slices"`, `slices.Equal([]string{"a"}, []string{"a"})`}, want: "true"},
+		{name: "slices.Max", cells: []string{`import "slices"`, `slices.Max([]float64{1, 3, 2})`}, want: "3"},
+		{name: "slices.Insert", cells: []string{`import "slices"`, `slices.Insert([]int{1, 4}, 1, 2, 3)`}, want: "[1 2 3 4]"},
+		{name: "slices.Reverse", cells: []string{`import "slices"`, `x := []int{1, 2, 3}`, `slices.Reverse(x)`, `x`}, want: "[3 2 1]"},
+		{name: "slices.BinarySearch", cells: []string{`import "slices"`, `i, found := slices.BinarySearch([]int{1, 3, 5}, 4)`, `[]any{i, found}`}, want: "[2 false]"},
+		{name: "slices.Sorted of maps.Keys", cells: []string{`import ("maps"; "slices")`, `slices.Sorted(maps.Keys(map[string]int{"b": 1, "a": 2}))`}, want: "[a b]"},
+		{name: "maps.Copy", cells: []string{`import "maps"`, `m := map[int]int{}`, `maps.Copy(m, map[int]int{1: 2})`, `m`}, want: "map[1:2]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

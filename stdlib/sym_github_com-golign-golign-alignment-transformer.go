@@ -14,6 +14,7 @@ func init() {
 		"Load":                reflect.ValueOf(transformer.Load),
 		"LoadFile":            reflect.ValueOf(transformer.LoadFile),
 		"New":                 reflect.ValueOf(transformer.New),
+		"NewOptimizer":        reflect.ValueOf(transformer.NewOptimizer),
 		"SinusoidalPositions": reflect.ValueOf(transformer.SinusoidalPositions),
 		"Train":               reflect.ValueOf(transformer.Train),
 
@@ -23,6 +24,7 @@ func init() {
 		"Linear":      reflect.ValueOf((*transformer.Linear)(nil)),
 		"LinearStats": reflect.ValueOf((*transformer.LinearStats)(nil)),
 		"Model":       reflect.ValueOf((*transformer.Model)(nil)),
+		"Optimizer":   reflect.ValueOf((*transformer.Optimizer)(nil)),
 		"Positions":   reflect.ValueOf((*transformer.Positions)(nil)),
 		"Sequence":    reflect.ValueOf((*transformer.Sequence)(nil)),
 		"TrainConfig": reflect.ValueOf((*transformer.TrainConfig)(nil)),
