@@ -85,6 +85,7 @@ def bench(name, command, code):
     return {
         "kernel": name,
         "start": statistics.median(starts),
+        "start_min": min(starts),
         "rss": statistics.median(rss) / 1024,
         "reply": reply,
         "idle": idle,
@@ -98,10 +99,12 @@ def main():
         bench("null", null_kernel_command, ""),
     ]
     print(f"golign binary: {golign_binary()}")
-    print(f"{STARTS} starts, median of {ROUND_TRIPS} round trips of a trivial cell after {WARMUP} warm-up cells\n")
-    print(f"{'kernel':<10} {'start→kernel_info':>18} {'RSS after start':>16} {'→execute_reply':>15} {'→idle':>9}")
+    print(f"start: median (and minimum) of {STARTS} starts; round trips: median of {ROUND_TRIPS} trivial cells "
+          f"after {WARMUP} warm-up cells\n")
+    print(f"{'kernel':<10} {'start→kernel_info (min)':>24} {'RSS after start':>16} {'→execute_reply':>15} {'→idle':>9}")
     for r in rows:
-        print(f"{r['kernel']:<10} {r['start']*1e3:15.1f} ms {r['rss']:12.1f} MiB {r['reply']*1e3:12.2f} ms {r['idle']*1e3:6.2f} ms")
+        print(f"{r['kernel']:<10} {r['start']*1e3:11.1f} ms ({r['start_min']*1e3:6.1f} ms) {r['rss']:12.1f} MiB "
+              f"{r['reply']*1e3:12.2f} ms {r['idle']*1e3:6.2f} ms")
     golign, ipy, null = rows
     print(f"\ngolign round trip / ipykernel's: {golign['idle'] / ipy['idle']:.2f} (to idle), "
           f"{golign['reply'] / ipy['reply']:.2f} (to reply)")
