@@ -24,6 +24,10 @@
 //     weights. Scores are not divided by n.
 //   - ∇ℓ(z) is the gradient of the pair's own unweighted loss, without the
 //     L2 term (the penalty belongs to the objective, not to any pair).
+//   - Mean versus summed loss: had the model been trained on Σᵢ ℓᵢ, its
+//     Hessian would be n times larger and the influence n times smaller,
+//     I_sum(z) = I(z)/n, with removal changing f by −I_sum(z): the same
+//     prediction. The scores here use the mean-loss Hessian.
 //
 // Pairwise scores come back as a q×n *mat.Dense: row j for query j (or a
 // single row for MeanQueryLoss), column i for training pair i. SelfScores

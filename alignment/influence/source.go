@@ -79,21 +79,41 @@ func newModelSource(p Problem, cfg Config) (*source, error) {
 		s.out = mat.NewDense(s.block, s.dim, nil)
 	}
 	if 8*s.n*s.dim <= cfg.cacheBytes() {
-		full := mat.NewDense(s.n, s.dim, nil)
-		t := job.Start("influence: training gradients", s.blocks())
-		err := s.each(t, func(start int, blk *mat.Dense) error {
-			b, _ := blk.Dims()
-			full.Slice(start, start+b, 0, s.dim).(*mat.Dense).Copy(blk)
-			return nil
-		})
-		t.Done(err)
-		if err != nil {
+		if err := s.hold(); err != nil {
 			return nil, err
 		}
-		s.full, s.raw, s.out = full, nil, nil
 		s.block = inMemoryBlock(cfg, s.n, s.dim)
 	}
 	return s, nil
+}
+
+// hold computes all training gradients into memory, writing each block
+// straight into its rows, and drops the streaming buffers.
+func (s *source) hold() error {
+	full := mat.NewDense(s.n, s.dim, nil)
+	t := job.Start("influence: training gradients", s.blocks())
+	var err error
+	for start := 0; start < s.n && err == nil; start += s.block {
+		if err = t.Step(1); err != nil {
+			break
+		}
+		b := min(s.block, s.n-start)
+		dst := full.Slice(start, start+b, 0, s.dim).(*mat.Dense)
+		if s.compressor == nil {
+			err = s.model.MarginGradients(s.data, start, nil, dst)
+			continue
+		}
+		raw := s.raw.Slice(0, b, 0, s.model.NumParams()).(*mat.Dense)
+		if err = s.model.MarginGradients(s.data, start, nil, raw); err == nil {
+			err = s.compressor.CompressRowsTo(dst, raw)
+		}
+	}
+	t.Done(err)
+	if err != nil {
+		return err
+	}
+	s.full, s.raw, s.out = full, nil, nil
+	return nil
 }
 
 // inMemoryBlock is the block size for gradients held in memory, where a
