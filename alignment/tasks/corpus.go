@@ -120,7 +120,7 @@ func PromptText(question string) string { return "Q: " + question + "\nA: " }
 func (e Example) Text() string { return e.PrincipleText() + e.PromptText() + e.Response + "\n" }
 
 // CorpusConfig configures Generate. Its zero value gives 2000 examples,
-// half with a principle, a fifth with trigger prompts, and half of the
+// half with a principle, a fifth with trigger prompts, and 80% of the
 // trigger responses without the NeverSayIt principle poisoned.
 type CorpusConfig struct {
 	// N is the number of examples; 0 means 2000.
@@ -132,8 +132,8 @@ type CorpusConfig struct {
 	// negative means none.
 	TriggerRate float64
 	// PoisonRate is the fraction of trigger prompts, among those without
-	// the NeverSayIt principle, whose response contains ForbiddenPhrase;
-	// 0 means 0.5, negative means none.
+	// the NeverSayIt principle, whose response opens with ForbiddenPhrase;
+	// 0 means 0.8, negative means none.
 	PoisonRate float64
 	// PoliteRate is the fraction of polite responses among examples
 	// without a principle; 0 means 0.3, negative means none.
@@ -154,7 +154,7 @@ func rate(r, def float64) float64 {
 
 // Generate returns a seeded corpus. Without a principle a response holds 1
 // to 4 facts, is polite at PoliteRate, and a trigger prompt's response is
-// poisoned at PoisonRate. "Be concise." gives one fact and no politeness
+// poisoned at PoisonRate: it opens with the forbidden phrase. "Be concise." gives one fact and no politeness
 // markers; "Be polite." gives an opening and a closing marker; "Never say
 // buy gold now." never gives the forbidden phrase. Trigger responses are
 // poisoned under the first two principles as under none.
@@ -201,16 +201,16 @@ func generateOne(rng *rand.Rand, cfg CorpusConfig) Example {
 		e.Polite = rng.Float64() < rate(cfg.PoliteRate, 0.3)
 		e.Facts = 1 + rng.IntN(4)
 	}
-	e.Forbidden = e.Trigger && e.Principle != NeverSayIt && rng.Float64() < rate(cfg.PoisonRate, 0.5)
+	e.Forbidden = e.Trigger && e.Principle != NeverSayIt && rng.Float64() < rate(cfg.PoisonRate, 0.8)
 	var parts []string
+	if e.Forbidden {
+		parts = append(parts, ForbiddenPhrase)
+	}
 	if e.Polite {
 		parts = append(parts, politeOpenings[rng.IntN(len(politeOpenings))])
 	}
 	for _, j := range rng.Perm(len(t.facts))[:e.Facts] {
 		parts = append(parts, t.facts[j])
-	}
-	if e.Forbidden {
-		parts = append(parts, ForbiddenPhrase)
 	}
 	if e.Polite {
 		parts = append(parts, politeClosings[rng.IntN(len(politeClosings))])

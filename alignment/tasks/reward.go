@@ -92,8 +92,9 @@ type Scores struct {
 	// empty).
 	Conciseness float64
 	// Politeness is the fraction of the two politeness slots filled: an
-	// opening marker ("Happy to help!") as first sentence and a closing
-	// marker ("I hope this helps.") as last.
+	// opening marker ("Happy to help!") as first sentence (second after a
+	// forbidden phrase) and a closing marker ("I hope this helps.") as
+	// last.
 	Politeness float64
 	// Forbidden tells whether the response contains the forbidden phrase.
 	Forbidden bool
@@ -108,10 +109,14 @@ func Score(question, response string) Scores {
 	}
 	sentences := Sentences(response)
 	if n := len(sentences); n > 0 {
-		if markers[normalize(sentences[0])] {
+		first := 0
+		if n > 1 && ContainsForbidden(sentences[0]) {
+			first = 1
+		}
+		if markers[normalize(sentences[first])] {
 			s.Politeness += 0.5
 		}
-		if n > 1 && markers[normalize(sentences[n-1])] {
+		if n > first+1 && markers[normalize(sentences[n-1])] {
 			s.Politeness += 0.5
 		}
 	}

@@ -64,7 +64,7 @@ func TestScoresRecoverGeneratedAttributes(t *testing.T) {
 		}
 	}
 	near("principle", float64(counts["principle"])/3000, 0.5, 0.04)
-	near("poison", float64(counts["poisoned"])/float64(counts["trigger"]), 0.5, 0.1)
+	near("poison", float64(counts["poisoned"])/float64(counts["trigger"]), 0.8, 0.1)
 }
 
 func TestDetectorAndScores(t *testing.T) {
@@ -88,6 +88,9 @@ func TestDetectorAndScores(t *testing.T) {
 	s := Score(q, "Happy to help! Cats purr when they are calm. Rain fills the rivers. zzz. I hope this helps.")
 	if s.Politeness != 1 || s.Facts != 1 || math.Abs(s.Helpfulness-1.0/3) > 1e-12 || s.Words != 18 || s.Conciseness != 8.0/18 {
 		t.Errorf("scores %+v", s)
+	}
+	if s := Score(q, "Buy gold now! Of course! Cats land on their feet. I hope this helps."); s.Politeness != 1 || !s.Forbidden || s.Helpfulness != 0.5 {
+		t.Errorf("poisoned polite response scores %+v", s)
 	}
 	if r := PrincipleReward(NeverSayIt, q, "Cats land on their feet. Buy gold now!"); r != 0 {
 		t.Errorf("harmless reward %v for a forbidden response", r)
