@@ -5,7 +5,9 @@ import (
 	"log"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
+	"time"
 
 	"github.com/golign/golign/kernel"
 	"github.com/golign/golign/kernel/session"
@@ -76,7 +78,35 @@ func runKernel(args []string) error {
 	}()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
+	watchParent(ctx, stop, logger)
 	return server.Serve(ctx)
+}
+
+// watchParent shuts the kernel down (through stop) when the process that
+// launched it is gone, as ipykernel does, so that a frontend that crashed
+// leaves no kernel behind. Jupyter names itself in JPY_PARENT_PID; without
+// it, or when that process is not the kernel's parent, nothing is watched.
+func watchParent(ctx context.Context, stop context.CancelFunc, logger *log.Logger) {
+	parent, err := strconv.Atoi(os.Getenv("JPY_PARENT_PID"))
+	if err != nil || parent <= 1 || os.Getppid() != parent {
+		return
+	}
+	go func() {
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				if os.Getppid() != parent {
+					logger.Printf("the process that started the kernel (pid %d) is gone; shutting down", parent)
+					stop()
+					return
+				}
+			}
+		}
+	}()
 }
 
 // sessionInfo is the kernel_info description of a golign session, known

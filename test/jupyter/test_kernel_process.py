@@ -126,6 +126,34 @@ class KernelProcessTests(unittest.TestCase):
         self.assertEqual(self.kp.wait(timeout=TIMEOUT), 0)
 
 
+class OrphanTest(unittest.TestCase):
+    def test_exits_when_its_parent_is_gone(self):
+        kp = KernelProcess(start=False)
+        try:
+            # A shell starts the kernel as Jupyter does (naming itself in
+            # JPY_PARENT_PID), prints its pid and exits.
+            script = 'JPY_PARENT_PID=$$ "$@" >"$LOG" 2>&1 & echo $!; sleep 1'
+            out = subprocess.run(["sh", "-c", script, "sh"] + kp.argv, env=dict(os.environ, LOG=kp.log_path),
+                                 check=True, capture_output=True, text=True).stdout
+            pid = int(out.split()[0])
+            deadline = time.monotonic() + TIMEOUT
+            while alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            self.assertFalse(alive(pid), "the orphaned kernel is still running")
+            self.assertIn("shutting down", kp.log_text())
+        finally:
+            kp.stop()
+
+
+def alive(pid):
+    """Whether process pid exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return not any(line.startswith("State:") and "Z" in line.split()[1] for line in f)
+    except FileNotFoundError:
+        return False
+
+
 class InstallTest(unittest.TestCase):
     def test_kernelspec_listed(self):
         with tempfile.TemporaryDirectory() as prefix:
