@@ -1,6 +1,7 @@
 package pref
 
 import (
+	"archive/zip"
 	"fmt"
 	"io"
 	"math"
@@ -15,6 +16,10 @@ import (
 	"github.com/golign/golign/alignment/job"
 )
 
+// maxDeflateRatio bounds how many bytes deflate can expand one stored byte
+// to.
+const maxDeflateRatio = 1032
+
 // Names of the arrays of a Comparisons in an .npz archive (stored with the
 // ".npy" suffix NumPy adds, as numpy.savez does; both spellings are read).
 const (
@@ -24,12 +29,14 @@ const (
 	ArrayWeight   = "weight"
 )
 
-// readArray decodes one .npy stream after checking its header: the dtype
-// kind must be one of kinds ("f", "i", "U", …) and the array must have
-// ndim dimensions. It returns the header and the values in row-major order
-// as float64 (kinds f, i, u) or strings (kinds U, S). npyio faults on
-// malformed data are turned into errors.
-func readArray(r io.Reader, file, array string, ndim int, kinds string) (hdr npy.Header, floats []float64, strs []string, err error) {
+// readArray decodes one .npy stream of at most limit bytes after checking
+// its header: the dtype kind must be one of kinds ("f", "i", "U", …), the
+// array must have ndim dimensions, and its data must fit in limit bytes (so
+// that a corrupt shape cannot make it allocate without bound). It returns
+// the header and the values in row-major order as float64 (kinds f, i) or
+// strings (kinds U, S). npyio faults on malformed data are turned into
+// errors.
+func readArray(r io.Reader, limit int64, file, array string, ndim int, kinds string) (hdr npy.Header, floats []float64, strs []string, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = inputErrorf(file, 0, array, "malformed NumPy data: %v", p)
@@ -48,10 +55,19 @@ func readArray(r io.Reader, file, array string, ndim int, kinds string) (hdr npy
 	if len(hdr.Descr.Shape) != ndim {
 		return hdr, nil, nil, inputErrorf(file, 0, array, "shape %v has %d dimensions, want %d", hdr.Descr.Shape, len(hdr.Descr.Shape), ndim)
 	}
+	itemBytes := int64(size)
+	if kind == 'U' {
+		itemBytes *= 4 // UTF-32 code units
+	}
+	total := itemBytes
 	for _, s := range hdr.Descr.Shape {
-		if s == 0 {
+		if s <= 0 {
 			return hdr, nil, nil, inputErrorf(file, 0, array, "empty array of shape %v", hdr.Descr.Shape)
 		}
+		if total > limit/int64(s) {
+			return hdr, nil, nil, inputErrorf(file, 0, array, "shape %v of %s needs more than the %d bytes of the array", hdr.Descr.Shape, dtype, limit)
+		}
+		total *= int64(s)
 	}
 	switch {
 	case kind == 'U' || kind == 'S':
@@ -88,11 +104,7 @@ func readArray(r io.Reader, file, array string, ndim int, kinds string) (hdr npy
 	if err != nil {
 		return hdr, nil, nil, inputErrorf(file, 0, array, "reading %s data: %v", dtype, err)
 	}
-	want := 1
-	for _, s := range hdr.Descr.Shape {
-		want *= s
-	}
-	if n := max(len(floats), len(strs)); n != want {
+	if n := max(len(floats), len(strs)); int64(n)*itemBytes != total {
 		return hdr, nil, nil, inputErrorf(file, 0, array, "%d values for shape %v", n, hdr.Descr.Shape)
 	}
 	return hdr, floats, strs, nil
@@ -111,10 +123,10 @@ func dtypeKind(dtype string) (kind rune, size int) {
 	return rune(dtype[1]), size
 }
 
-// readMatrix reads a 2-D float32 or float64 array into a matrix, rejecting
-// NaN and Inf entries with the row and column.
-func readMatrix(r io.Reader, file, array string) (*mat.Dense, error) {
-	hdr, v, _, err := readArray(r, file, array, 2, "f")
+// readMatrix reads a 2-D float32 or float64 array of at most limit bytes
+// into a matrix, rejecting NaN and Inf entries with the row and column.
+func readMatrix(r io.Reader, limit int64, file, array string) (*mat.Dense, error) {
+	hdr, v, _, err := readArray(r, limit, file, array, 2, "f")
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +158,10 @@ func LoadNPY(chosenPath, rejectedPath string) (*Comparisons, error) {
 		if err != nil {
 			return nil, fmt.Errorf("pref: %w", err)
 		}
-		ms[k], err = readMatrix(f, path, []string{ArrayChosen, ArrayRejected}[k])
+		st, err := f.Stat()
+		if err == nil {
+			ms[k], err = readMatrix(f, st.Size(), path, []string{ArrayChosen, ArrayRejected}[k])
+		}
 		f.Close()
 		if err != nil {
 			return nil, err
@@ -180,55 +195,62 @@ func LoadNPZ(path string) (*Comparisons, error) {
 // the given size; name identifies it in errors. See LoadNPZ. It steps a
 // job.Task once per array.
 func ReadNPZ(r io.ReaderAt, size int64, name string) (c *Comparisons, err error) {
-	z, err := npz.NewReader(r, size)
+	z, err := zip.NewReader(r, size)
 	if err != nil {
 		return nil, &InputError{File: name, Err: fmt.Errorf("not an npz archive: %w", err)}
 	}
-	defer z.Close()
-	keys := map[string]string{}
-	for _, k := range z.Keys() {
-		keys[strings.TrimSuffix(k, ".npy")] = k
+	entries := map[string]*zip.File{}
+	var keys []string
+	for _, f := range z.File {
+		key := strings.TrimSuffix(f.Name, ".npy")
+		entries[key] = f
+		keys = append(keys, key)
 	}
 	t := job.Start("reading "+name, 4)
 	defer func() { t.Done(err) }()
-	open := func(array string) (io.ReadCloser, bool, error) {
-		key, ok := keys[array]
+	// open returns the named array's stream and a bound on its size: the
+	// size the archive states, and at most what deflate can expand the
+	// stored bytes to (1032:1), so a lying header cannot force a huge
+	// allocation.
+	open := func(array string) (io.ReadCloser, int64, bool, error) {
+		f, ok := entries[array]
 		if !ok {
-			return nil, false, nil
+			return nil, 0, false, nil
 		}
 		if err := t.Step(1); err != nil {
-			return nil, false, err
+			return nil, 0, false, err
 		}
-		rc, err := z.Open(key)
+		rc, err := f.Open()
 		if err != nil {
-			return nil, false, inputErrorf(name, 0, array, "%v", err)
+			return nil, 0, false, inputErrorf(name, 0, array, "%v", err)
 		}
-		return rc, true, nil
+		limit := min(f.UncompressedSize64, f.CompressedSize64*maxDeflateRatio+1024, math.MaxInt64)
+		return rc, int64(limit), true, nil
 	}
 	c = &Comparisons{}
 	for _, a := range []struct {
 		array string
 		dst   **mat.Dense
 	}{{ArrayChosen, &c.Chosen}, {ArrayRejected, &c.Rejected}} {
-		rc, ok, err := open(a.array)
+		rc, limit, ok, err := open(a.array)
 		if err != nil {
 			return nil, err
 		}
 		if !ok {
-			return nil, inputErrorf(name, 0, a.array, "missing array (have %v)", z.Keys())
+			return nil, inputErrorf(name, 0, a.array, "missing array (have %v)", keys)
 		}
-		*a.dst, err = readMatrix(rc, name, a.array)
+		*a.dst, err = readMatrix(rc, limit, name, a.array)
 		rc.Close()
 		if err != nil {
 			return nil, err
 		}
 	}
-	rc, ok, err := open(ArrayLabeler)
+	rc, limit, ok, err := open(ArrayLabeler)
 	if err != nil {
 		return nil, err
 	}
 	if ok {
-		_, ids, strs, err := readArray(rc, name, ArrayLabeler, 1, "iUS")
+		_, ids, strs, err := readArray(rc, limit, name, ArrayLabeler, 1, "iUS")
 		rc.Close()
 		if err != nil {
 			return nil, err
@@ -241,12 +263,12 @@ func ReadNPZ(r io.ReaderAt, size int64, name string) (c *Comparisons, err error)
 			}
 		}
 	}
-	rc, ok, err = open(ArrayWeight)
+	rc, limit, ok, err = open(ArrayWeight)
 	if err != nil {
 		return nil, err
 	}
 	if ok {
-		_, w, _, err := readArray(rc, name, ArrayWeight, 1, "f")
+		_, w, _, err := readArray(rc, limit, name, ArrayWeight, 1, "f")
 		rc.Close()
 		if err != nil {
 			return nil, err

@@ -153,3 +153,63 @@ func TestNPZBadInput(t *testing.T) {
 	_, err := ReadNPZ(bytes.NewReader([]byte("not a zip")), 9, "junk.npz")
 	wantInputError(t, "not a zip", err, "junk.npz", 0, "")
 }
+
+func FuzzReadNPZ(f *testing.F) {
+	numpy, err := os.ReadFile("testdata/numpy.npz")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(numpy)
+	var b bytes.Buffer
+	if err := WriteNPZ(&b, smallComparisons()); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b.Bytes())
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := ReadNPZ(bytes.NewReader(data), int64(len(data)), "fuzz.npz")
+		if err != nil {
+			return
+		}
+		if err := c.Validate(); err != nil {
+			t.Fatalf("accepted invalid comparisons: %v", err)
+		}
+	})
+}
+
+// npyWithShape returns a version 1.0 .npy stream of float64 whose header
+// claims shape but which holds only 16 bytes of data.
+func npyWithShape(shape string) []byte {
+	dict := "{'descr': '<f8', 'fortran_order': False, 'shape': " + shape + ", }"
+	for (10+len(dict)+1)%64 != 0 {
+		dict += " "
+	}
+	dict += "\n"
+	head := []byte("\x93NUMPY\x01\x00")
+	head = append(head, byte(len(dict)), byte(len(dict)>>8))
+	return append(append(head, dict...), make([]byte, 16)...)
+}
+
+func TestLyingShapeIsRejectedBeforeAllocating(t *testing.T) {
+	dir := t.TempDir()
+	good := writeNPY(t, dir, "good.npy", mat.NewDense(1, 2, []float64{1, 2}))
+	for _, shape := range []string{"(100000000, 100000000)", "(9223372036854775807, 2)", "(3, 2)"} {
+		path := filepath.Join(dir, "lie.npy")
+		if err := os.WriteFile(path, npyWithShape(shape), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := LoadNPY(path, good)
+		if err == nil {
+			t.Errorf("shape %s: no error", shape)
+			continue
+		}
+		wantInputError(t, shape, err, path, 0, "chosen")
+	}
+	// The crafted stream itself is valid when its shape tells the truth.
+	path := filepath.Join(dir, "true.npy")
+	if err := os.WriteFile(path, npyWithShape("(1, 2)"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadNPY(path, good); err != nil {
+		t.Errorf("truthful header: %v", err)
+	}
+}
