@@ -11,7 +11,18 @@ import (
 	"os"
 )
 
-// File format of Save (version 1), all integers and floats little-endian:
+// Constants of the file format described at Save.
+const (
+	fileMagic   = "GOLIGNRW"
+	fileVersion = 1
+	kindLinear  = 1
+	kindMLP     = 2
+	headerSize  = 24
+)
+
+// Save writes m (a *Linear or *MLP) to w.
+//
+// The file format (version 1) has all integers and floats little-endian:
 //
 //	offset  size   field
 //	0       8      magic "GOLIGNRW"
@@ -27,15 +38,6 @@ import (
 //
 // Load checks the magic, version, kind, sizes against D, the checksum and
 // that every parameter is finite, and names what failed.
-const (
-	fileMagic   = "GOLIGNRW"
-	fileVersion = 1
-	kindLinear  = 1
-	kindMLP     = 2
-	headerSize  = 24
-)
-
-// Save writes m (a *Linear or *MLP) to w in the format described above.
 func Save(w io.Writer, m Model) error {
 	var kind, act byte
 	var sizes []int
