@@ -151,10 +151,14 @@ func runProgram(path string, args []string, outDir string) error {
 	})
 	sess.Shutdown(false)
 	var serr *headless.ScriptError
-	if errors.As(err, &serr) {
+	var exit *headless.ExitError
+	switch {
+	case errors.As(err, &serr):
 		for _, line := range serr.Traceback() {
 			fmt.Fprintln(os.Stderr, line)
 		}
+	case errors.As(err, &exit):
+		os.Exit(exit.Code)
 	}
 	return err
 }
@@ -248,6 +252,11 @@ func executeNotebook(path string, f runFlags, progress io.Writer) (*nbformat.Not
 		std.restore()
 	} else {
 		sess.Shutdown(false)
+	}
+	if _, ok := nb.Metadata["kernelspec"]; !ok {
+		// Jupyter opens the executed notebook with the golign kernel
+		// that golign install installs.
+		nb.Metadata["kernelspec"] = map[string]any{"name": "golign", "display_name": "Go (golign)", "language": "go"}
 	}
 	if err == nil {
 		if failed := rep.Failed(); len(failed) > 0 {

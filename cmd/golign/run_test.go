@@ -168,6 +168,9 @@ func TestRunNotebookWithReportAndTimeout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if ks, _ := nb.Metadata["kernelspec"].(map[string]any); ks["name"] != "golign" {
+		t.Errorf("kernelspec = %v", nb.Metadata["kernelspec"])
+	}
 	if got := nb.Cells[2].Outputs; len(got) != 1 || got[0].Data["text/plain"] != "43" {
 		t.Errorf("the cell after the timeout: %+v", got)
 	}
@@ -185,6 +188,13 @@ func TestRunProgram(t *testing.T) {
 	out, err := exec.Command(bin, "run", good, "-x", "y").CombinedOutput()
 	if err != nil || string(out) != "args [-x y]\n" {
 		t.Errorf("good program: %v, output %q", err, out)
+	}
+	exit3 := filepath.Join(dir, "exit.go")
+	os.WriteFile(exit3, []byte("package main\n\nimport \"os\"\n\nfunc main() {\n\tos.Exit(3)\n}\n"), 0o644)
+	out, err = exec.Command(bin, "run", exit3).CombinedOutput()
+	var status *exec.ExitError
+	if !errors.As(err, &status) || status.ExitCode() != 3 || strings.Contains(string(out), "golign run") {
+		t.Errorf("os.Exit(3): %v, output %q", err, out)
 	}
 	bad := filepath.Join(dir, "bad.go")
 	os.WriteFile(bad, []byte("package main\n\nfunc main() {\n\tvar s []int\n\t_ = s[undefinedIndex]\n}\n"), 0o644)

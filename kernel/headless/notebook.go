@@ -188,7 +188,9 @@ func runCell(ctx context.Context, interp kernel.Interpreter, d *displays, cell *
 	if cr.Status == "" {
 		cr.Status = kernel.StatusOK
 	}
-	if errors.Is(cellCtx.Err(), context.DeadlineExceeded) && ctx.Err() == nil && !abandoned {
+	// A cell that failed after its deadline passed was interrupted by
+	// the timeout (one that succeeded just then keeps its success).
+	if cr.Status != kernel.StatusOK && errors.Is(cellCtx.Err(), context.DeadlineExceeded) && ctx.Err() == nil && !abandoned {
 		cr.Status = kernel.StatusError
 		cr.Err = &kernel.Error{Name: TimeoutErrorName,
 			Value: fmt.Sprintf("the cell did not finish within %v and was interrupted", opts.CellTimeout)}

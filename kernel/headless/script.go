@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -80,6 +81,17 @@ func (e *ScriptError) Traceback() []string {
 	return tb
 }
 
+// ExitError is returned by RunScript when the program called os.Exit: the
+// process running it should exit with Code.
+type ExitError struct{ Code int }
+
+// Error returns "exit status N".
+func (e *ExitError) Error() string { return "exit status " + strconv.Itoa(e.Code) }
+
+// exitPanic is the panic value by which the session's os.Exit ends a cell
+// (see stdlib/restricted.go).
+var exitPanic = regexp.MustCompile(`^os\.Exit\((-?\d+)\)$`)
+
 // RunScript runs the Go program in the file at path — package main with a
 // func main — in interp, whose os.Args the caller sets when creating it.
 // What it prints goes to opts.Stdout and opts.Stderr; what it displays
@@ -89,8 +101,9 @@ func (e *ScriptError) Traceback() []string {
 // display are printed at most once every two seconds, and the last one when
 // the script ends.
 //
-// A script that fails returns a *ScriptError; a file that is not a Go
-// program returns an error located in the file.
+// A script that calls os.Exit returns an *ExitError, one that fails a
+// *ScriptError; a file that is not a Go program returns an error located
+// in the file.
 func RunScript(ctx context.Context, interp kernel.Interpreter, path string, opts ScriptOptions) error {
 	src, err := os.ReadFile(path)
 	if err != nil {
@@ -109,6 +122,10 @@ func RunScript(ctx context.Context, interp kernel.Interpreter, path string, opts
 	e := reply.Error
 	if e == nil {
 		e = &kernel.Error{Name: "Aborted", Value: "the script was aborted"}
+	}
+	if m := exitPanic.FindStringSubmatch(e.Value); m != nil {
+		code, _ := strconv.Atoi(m[1])
+		return &ExitError{Code: code}
 	}
 	return &ScriptError{Path: path, Err: e}
 }
@@ -306,18 +323,18 @@ func (t *terminal) writeImage(data kernel.MIMEBundle, displayID string) bool {
 // htmlTag matches an HTML tag or comment.
 var htmlTag = regexp.MustCompile(`(?s)<!--.*?-->|<[^>]*>`)
 
-// textForm returns the form of data a terminal shows: Markdown or plain
-// text as they are, otherwise HTML without its tags.
+// textForm returns the form of data a terminal shows: Markdown as it is,
+// then plain text, unless it is only the HTML source repeated, in which
+// case the HTML is shown without its tags.
 func textForm(data kernel.MIMEBundle) (string, bool) {
-	for _, mime := range []string{"text/markdown", "text/plain"} {
-		if s, ok := data[mime].(string); ok {
-			return s, true
-		}
+	if s, ok := data["text/markdown"].(string); ok {
+		return s, true
 	}
-	if s, ok := data["text/html"].(string); ok {
-		return strings.TrimSpace(html.UnescapeString(htmlTag.ReplaceAllString(s, ""))), true
+	plain, hasPlain := data["text/plain"].(string)
+	if h, ok := data["text/html"].(string); ok && (!hasPlain || plain == h) {
+		return strings.TrimSpace(html.UnescapeString(htmlTag.ReplaceAllString(h, ""))), true
 	}
-	return "", false
+	return plain, hasPlain
 }
 
 func printLine(w io.Writer, text string) {

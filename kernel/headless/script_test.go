@@ -3,6 +3,7 @@ package headless
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -83,6 +84,7 @@ func TestTextForm(t *testing.T) {
 		{kernel.MIMEBundle{"text/html": "<p>a &amp; <!-- c --><i>b</i></p>"}, "a & b"},
 		{kernel.MIMEBundle{"text/html": "<p>x</p>", "text/plain": "plain"}, "plain"},
 		{kernel.MIMEBundle{"text/markdown": "# T", "text/plain": "T"}, "# T"},
+		{kernel.MIMEBundle{"text/html": "<b>x</b>", "text/plain": "<b>x</b>"}, "x"},
 	}
 	for _, tt := range tests {
 		if got, _ := textForm(tt.data); got != tt.want {
@@ -114,8 +116,15 @@ func TestScriptErrors(t *testing.T) {
 			}
 		})
 	}
+	// os.Exit ends the cell with a panic the script turns into an exit
+	// status.
+	path := writeScript(t, "fail panic os.Exit(3)")
+	var exit *ExitError
+	if err := RunScript(context.Background(), &scriptInterpreter{}, path, ScriptOptions{}); !errors.As(err, &exit) || exit.Code != 3 {
+		t.Errorf("os.Exit(3): error %v", err)
+	}
 	// A failure while running names the file.
-	path := writeScript(t, "fail panic boom")
+	path = writeScript(t, "fail panic boom")
 	if err := RunScript(context.Background(), &scriptInterpreter{}, path, ScriptOptions{}); err == nil || err.Error() != path+": panic: boom" {
 		t.Errorf("error = %v", err)
 	}

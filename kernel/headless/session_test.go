@@ -188,4 +188,13 @@ func main() {
 	if stdout.String() != "args [a b]\n" {
 		t.Errorf("output = %q", stdout.String())
 	}
+
+	if err := os.WriteFile(path, []byte(strings.Replace(src, "fmt.Println(undefinedName)", "os.Exit(3)", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sess = newSession(t, session.Options{Args: []string{path}})
+	var exit *ExitError
+	if err := RunScript(context.Background(), sess, path, ScriptOptions{Stdout: &stdout, Stderr: &stdout}); !errors.As(err, &exit) || exit.Code != 3 {
+		t.Errorf("os.Exit(3): %v", err)
+	}
 }
