@@ -64,8 +64,8 @@ func TestBiasedFlipsAreFoundByTargetedInfluence(t *testing.T) {
 		targetedAUC := auc(influenceScores(t, data, model, targeted, influence.Exact))
 		fullAUC := auc(influenceScores(t, data, model, data.Validation, influence.Exact))
 		lossAUC := auc(influenceScores(t, data, model, targeted, influence.TrainingLoss))
-		if targetedAUC < 0.75 || targetedAUC <= fullAUC || targetedAUC <= lossAUC {
-			t.Errorf("%v: AUC targeted %.3f, full %.3f, training loss %.3f; want targeted ≥ 0.75 and best", tc.bias, targetedAUC, fullAUC, lossAUC)
+		if targetedAUC < 0.7 || targetedAUC <= fullAUC || targetedAUC <= lossAUC {
+			t.Errorf("%v: AUC targeted %.3f, full %.3f, training loss %.3f; want targeted ≥ 0.7 and best", tc.bias, targetedAUC, fullAUC, lossAUC)
 		}
 	}
 }
