@@ -43,7 +43,7 @@ def oporp(G, K, rng, block=8192):
     # Coordinate perm[p] lands at position p; bins hold D/K positions.
     out = np.empty((n, K))
     for lo in range(0, n, block):
-        blk = G[lo:lo + block][:, perm] * sign[perm]
+        blk = np.take(G[lo:lo + block], perm, axis=1) * sign[perm]
         out[lo:lo + block] = blk.reshape(blk.shape[0], K, D // K).sum(axis=2)
     return out
 
