@@ -3,8 +3,11 @@ package gocode
 import (
 	"go/token"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
+
+	"github.com/golign/golign/kernel/gocode/internal/docdb"
 )
 
 // Completion is the answer to a complete_request.
@@ -145,10 +148,25 @@ func (r *resolver) scopeNames() []Match {
 	return ms
 }
 
+// SourcePackages are the generic standard packages that cells get from
+// source the interpreter compiles (package stdlib's GenericSources and
+// yaegi's own) rather than from symbol tables, which cannot hold generic
+// functions: their completions come from the documentation database.
+var SourcePackages = []string{"cmp", "maps", "slices"}
+
 // packageMembers lists the exported names of the package at import path p,
 // with their declarations from the documentation database.
 func (r *resolver) packageMembers(p string) []Match {
 	var ms []Match
+	if slices.Contains(SourcePackages, p) {
+		if pd, ok := database()[p]; ok {
+			for name, e := range pd.Entries {
+				if e.Kind == docdb.Func || e.Kind == docdb.Type {
+					ms = append(ms, Match{Text: name, Type: kindOfEntry[e.Kind], Signature: firstLine(e.Decl)})
+				}
+			}
+		}
+	}
 	for name, v := range r.table(p) {
 		if strings.HasPrefix(name, "_") {
 			continue

@@ -89,6 +89,7 @@ func TestComplete(t *testing.T) {
 		{name: "gonum package member", code: "x := mat.NewD", cursor: -1, want: []string{"NewDense", "NewDiagDense"}, wantType: KindFunc, wantSig: "func NewDense(r, c int, data []float64) *Dense"},
 		{name: "package types and constants", code: "mat.Tran", cursor: -1, want: []string{"Transpose"}, wantType: KindType},
 		{name: "package of the cell's own import", code: "import \"strings\"\nstrings.Li", cursor: -1, want: []string{"Lines"}, wantType: KindFunc},
+		{name: "generic function of a source package", code: "import \"slices\"\nslices.So", cursor: -1, want: []string{"Sort", "SortFunc"}, wantType: KindFunc, wantSig: "func Sort[S ~[]E, E cmp.Ordered](x S)"},
 		{name: "keyword", code: "fo", cursor: -1, want: []string{"for"}, wantType: KindKeyword},
 		{name: "builtin", code: "x := app", cursor: -1, want: []string{"append"}, wantType: KindBuiltin, wantSig: "func append"},
 		{name: "user variable", code: "cou", cursor: -1, want: []string{"count"}, wantType: KindVar, wantSig: "int"},
@@ -167,6 +168,7 @@ func TestInspect(t *testing.T) {
 		{name: "user method", code: "q.Norm", cursor: -1, wantKind: KindMethod, wantDecl: "func (p point) Norm() float64", wantText: "Norm is the Euclidean norm"},
 		{name: "user type", code: "point{}", cursor: 2, wantKind: KindType, wantDecl: "type point struct"},
 		{name: "user variable", code: "count", cursor: -1, wantKind: KindVar, wantDecl: "var count int"},
+		{name: "generic function", code: "slices.Sort(xs)", cursor: 9, wantKind: KindFunc, wantDecl: "func Sort[S ~[]E, E cmp.Ordered](x S)"},
 		{name: "builtin", code: "append(", cursor: 3, wantKind: KindBuiltin, wantDecl: "func append(slice []Type, elems ...Type) []Type"},
 		{name: "declared in the cell", code: "// cube returns x cubed.\nfunc cube(x float64) float64 { return x * x * x }\ncube(", cursor: -1, wantKind: KindFunc, wantDecl: "func cube(x float64) float64", wantText: "cube returns x cubed."},
 	}

@@ -12,6 +12,7 @@ func TestIsComplete(t *testing.T) {
 		{"statement", "x := 3\nx++", StatusComplete, ""},
 		{"declarations and statements mixed", "import \"fmt\"\nfunc f() int { return 1 }\nx := f()\nfmt.Println(x)", StatusComplete, ""},
 		{"method declaration", "type P struct{ X float64 }\nfunc (p P) Norm() float64 { return p.X }\np := P{3}\np.Norm()", StatusComplete, ""},
+		{"whole program", "package main\n\nimport \"fmt\"\n\nfunc main() {\n\tfmt.Println(1)\n}\n", StatusComplete, ""},
 		{"function literal called", "func() { println(1) }()", StatusComplete, ""},
 		{"open brace", "func f() {", StatusIncomplete, "\t"},
 		{"open brace indented", "func f() {\n\tif true {", StatusIncomplete, "\t\t"},

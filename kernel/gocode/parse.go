@@ -34,9 +34,14 @@ func parseCell(code string) (*parsedCell, error) {
 	declText := []byte(code)
 	stmtText := []byte(code)
 	for _, it := range topLevelItems(toks) {
-		if it.isDecl {
+		switch {
+		case it.isPackageClause:
+			// A cell pasted from a program may start with one.
+			blankOut(declText[it.start:it.end])
 			blankOut(stmtText[it.start:it.end])
-		} else {
+		case it.isDecl:
+			blankOut(stmtText[it.start:it.end])
+		default:
 			blankOut(declText[it.start:it.end])
 		}
 	}
@@ -63,8 +68,9 @@ func blankOut(b []byte) {
 // item is one top-level declaration or statement of a cell: the bytes
 // [start, end) of the cell, its terminating semicolon included.
 type item struct {
-	start, end int
-	isDecl     bool
+	start, end      int
+	isDecl          bool
+	isPackageClause bool
 }
 
 // topLevelItems splits the tokens of a cell at the semicolons (written or
@@ -96,7 +102,12 @@ func topLevelItems(toks []scannedToken) []item {
 			if t.tok == token.SEMICOLON && t.lit == "\n" {
 				end = t.off
 			}
-			items = append(items, item{toks[first].off, end, isDeclaration(toks[first : i+1])})
+			items = append(items, item{
+				start:           toks[first].off,
+				end:             end,
+				isDecl:          isDeclaration(toks[first : i+1]),
+				isPackageClause: toks[first].tok == token.PACKAGE,
+			})
 			first = -1
 		}
 	}
