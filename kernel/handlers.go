@@ -186,38 +186,14 @@ func (s *Server) execute(m *Message) {
 		s.publish("execute_input", m, map[string]any{"code": req.Code, "execution_count": req.Count})
 	}
 
-	ctx, cancel := context.WithCancel(context.Background())
-	s.mu.Lock()
-	s.cancelExecution = cancel
-	s.mu.Unlock()
-	select {
-	case <-s.quit:
-		// Shutting down: an execution that started as the interrupt went
-		// out is cancelled too.
-		cancel()
-	default:
-	}
-	rep := s.runInterpreter(ctx, req, &publisher{server: s, parent: m, req: req, ctx: ctx})
-	s.mu.Lock()
-	s.cancelExecution = nil
-	s.mu.Unlock()
-	cancel()
-
+	rep := s.runInterruptible(m, req)
 	content := map[string]any{"status": rep.Status, "execution_count": req.Count}
 	switch rep.Status {
 	case StatusOK:
 		content["payload"] = nonNilSlice(rep.Payload)
 		content["user_expressions"] = nonNilMap(rep.UserExpressions)
 	case StatusError:
-		e := rep.Error
-		if e == nil {
-			e = &Error{Name: "Error", Value: "execution failed"}
-		}
-		traceback := e.Traceback
-		if traceback == nil {
-			traceback = []string{}
-		}
-		errContent := map[string]any{"ename": e.Name, "evalue": e.Value, "traceback": traceback}
+		errContent := errorContent(rep.Error)
 		if !req.Silent {
 			s.publish("error", m, errContent)
 		}
@@ -227,13 +203,51 @@ func (s *Server) execute(m *Message) {
 		if req.StopOnError {
 			s.abortLeft = len(s.shellQueue)
 		}
-	case StatusAborted:
-	default:
-		s.log.Printf("interpreter returned unknown execution status %q", rep.Status)
-		content["status"] = StatusError
-		content["ename"], content["evalue"], content["traceback"] = "InternalError", "unknown execution status "+rep.Status, []string{}
 	}
 	s.reply(s.shellOut, m, "execute_reply", content)
+}
+
+// runInterruptible runs the interpreter on req with a context that
+// Interrupt and shutdown cancel. Its reply always has one of the three
+// statuses.
+func (s *Server) runInterruptible(m *Message, req ExecuteRequest) ExecuteReply {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	s.mu.Lock()
+	s.cancelExecution = cancel
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.cancelExecution = nil
+		s.mu.Unlock()
+	}()
+	select {
+	case <-s.quit:
+		// Shutting down: an execution that started as the interrupt went
+		// out is cancelled too.
+		cancel()
+	default:
+	}
+	rep := s.runInterpreter(ctx, req, &publisher{server: s, parent: m, req: req, ctx: ctx})
+	switch rep.Status {
+	case StatusOK, StatusError, StatusAborted:
+		return rep
+	}
+	s.log.Printf("interpreter returned unknown execution status %q", rep.Status)
+	return ExecuteReply{Status: StatusError, Error: &Error{Name: "InternalError", Value: "unknown execution status " + rep.Status}}
+}
+
+// errorContent is the content of an error message, and the error fields
+// of an execute_reply.
+func errorContent(e *Error) map[string]any {
+	if e == nil {
+		e = &Error{Name: "Error", Value: "execution failed"}
+	}
+	traceback := e.Traceback
+	if traceback == nil {
+		traceback = []string{}
+	}
+	return map[string]any{"ename": e.Name, "evalue": e.Value, "traceback": traceback}
 }
 
 // runInterpreter calls Execute, turning a panic into an error reply.

@@ -27,6 +27,7 @@ const testKey = "0123456789abcdef-test-key"
 //	wait            blocks until interrupted, then returns an error
 //	input           asks for input and streams the answer (or the error)
 //	panic           panics
+//	badstatus       returns a status the protocol does not know
 //
 // Anything else succeeds silently.
 type fakeInterpreter struct {
@@ -90,6 +91,8 @@ func (f *fakeInterpreter) Execute(ctx context.Context, req ExecuteRequest, out P
 		}
 	case "panic":
 		panic("fake interpreter panics")
+	case "badstatus":
+		return ExecuteReply{Status: "weird"}
 	}
 	return ExecuteReply{Status: StatusOK}
 }

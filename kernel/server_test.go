@@ -124,6 +124,10 @@ func TestOutputsAndErrors(t *testing.T) {
 	if rep, _ := k.execute("print still up", nil); rep["status"] != "ok" {
 		t.Errorf("after a panic: %v", rep)
 	}
+	rep, out = k.execute("badstatus", nil)
+	if rep["status"] != "error" || rep["ename"] != "InternalError" || len(out) != 2 || out[1].Header.MsgType != "error" {
+		t.Errorf("unknown status: reply %v, outputs %v", rep, types(out))
+	}
 }
 
 func TestStopOnErrorAbortsQueue(t *testing.T) {
