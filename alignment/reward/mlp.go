@@ -379,9 +379,9 @@ func (m *MLP) batchGradient(p *mlpPass, grad []float64) {
 	}
 }
 
-// objectiveOn returns the objective Σ ŵᵢℓᵢ + (λ/2)‖θ‖² over pairs rows of c
-// with weights w (summing to one over rows) and writes its gradient into
-// grad.
+// objectiveOn returns the loss Σ ŵᵢℓᵢ over pairs rows of c with weights w
+// (summing to one over rows), without the penalty, and writes the gradient
+// of the objective Σ ŵᵢℓᵢ + (λ/2)‖θ‖² into grad.
 func (m *MLP) objectiveOn(p *mlpPass, c *pref.Comparisons, rows []int, w []float64, grad []float64) float64 {
 	b := len(rows)
 	p.setInput(0, c.Chosen, rows)
@@ -398,7 +398,7 @@ func (m *MLP) objectiveOn(p *mlpPass, c *pref.Comparisons, rows []int, w []float
 	m.backward(p, delta)
 	m.batchGradient(p, grad)
 	floats.AddScaled(grad, m.L2, m.Theta)
-	return f + 0.5*m.L2*floats.Dot(m.Theta, m.Theta)
+	return f
 }
 
 // Gradient returns ∇L(θ) of the full-batch training objective on c.
@@ -417,5 +417,5 @@ func (m *MLP) ObjectiveGradient(c *pref.Comparisons) (float64, []float64, error)
 	n := c.Len()
 	grad := make([]float64, len(m.Theta))
 	f := m.objectiveOn(m.newPass(2*n), c, blockRows(0, n), w, grad)
-	return f, grad, nil
+	return f + 0.5*m.L2*floats.Dot(m.Theta, m.Theta), grad, nil
 }

@@ -39,8 +39,10 @@ type MLPConfig struct {
 
 // MLPFit is the training history of TrainMLPFit.
 type MLPFit struct {
-	// TrainLoss and ValidationLoss hold the mean Bradley–Terry loss (no L2)
-	// after each epoch; ValidationLoss is empty without a validation set.
+	// TrainLoss holds, for each epoch, the weighted mean Bradley–Terry loss
+	// (no L2) of its mini-batches, each measured before its update;
+	// ValidationLoss the loss of the validation set after each epoch (empty
+	// without a validation set).
 	TrainLoss, ValidationLoss []float64
 	// BestEpoch is the epoch (from 1) whose parameters were kept.
 	BestEpoch int
@@ -111,6 +113,7 @@ func TrainMLPFit(c *pref.Comparisons, cfg MLPConfig) (*MLP, MLPFit, error) {
 	step := 0
 	for e := 1; e <= epochs; e++ {
 		rng.Shuffle(n, func(i, j int) { order[i], order[j] = order[j], order[i] })
+		loss := 0.0 // Σ over batches of (batch weight) × (batch mean loss)
 		for s := 0; s < n; s += batch {
 			if err := t.Step(1); err != nil {
 				t.Done(err)
@@ -131,14 +134,9 @@ func TrainMLPFit(c *pref.Comparisons, cfg MLPConfig) (*MLP, MLPFit, error) {
 			for i, r := range rows {
 				bw[i] = w[r] / total
 			}
-			m.objectiveOn(p, c, rows, bw[:len(rows)], grad)
+			loss += total * m.objectiveOn(p, c, rows, bw[:len(rows)], grad)
 			step++
 			adamStep(m.Theta, grad, mom, vel, lr, step)
-		}
-		loss, err := m.Loss(c)
-		if err != nil {
-			t.Done(err)
-			return nil, fit, err
 		}
 		if math.IsNaN(loss) {
 			err := fmt.Errorf("reward: MLP training diverged at epoch %d (loss NaN); lower LearningRate", e)
