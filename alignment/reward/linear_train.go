@@ -282,8 +282,10 @@ func (o *linearObjective) newton(theta []float64, maxIter int, tol float64) (Lin
 // counts iterations as progress.
 type interruptRecorder struct{ t *job.Task }
 
+// Init implements optimize.Recorder.
 func (r interruptRecorder) Init() error { return nil }
 
+// Record counts major iterations and stops the optimiser on interrupt.
 func (r interruptRecorder) Record(_ *optimize.Location, op optimize.Operation, _ *optimize.Stats) error {
 	if op == optimize.MajorIteration {
 		return r.t.Step(1)
