@@ -107,3 +107,14 @@ func TestUserDataDir(t *testing.T) {
 		t.Errorf("default install: %v", err)
 	}
 }
+
+func TestInstallSysPrefix(t *testing.T) {
+	env := t.TempDir()
+	t.Setenv("VIRTUAL_ENV", env)
+	if err := runInstall([]string{"--sys-prefix"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(env, "share", "jupyter", "kernels", "golign", "kernel.json")); err != nil {
+		t.Errorf("--sys-prefix with a virtualenv active: %v", err)
+	}
+}
