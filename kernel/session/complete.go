@@ -1,54 +1,86 @@
 package session
 
 import (
-	"go/scanner"
-	"go/token"
+	"reflect"
+	"sort"
 	"strings"
 
 	"github.com/golign/golign/kernel"
+	"github.com/golign/golign/kernel/gocode"
 )
 
-// Complete implements kernel.Interpreter.
+// Complete implements kernel.Interpreter through gocode.Complete.
 func (s *Session) Complete(code string, cursor int) kernel.CompleteReply {
-	return kernel.CompleteReply{CursorStart: cursor, CursorEnd: cursor}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := gocode.Complete(code, cursor, scope{s})
+	reply := kernel.CompleteReply{CursorStart: c.CursorStart, CursorEnd: c.CursorEnd, Matches: []string{}}
+	for _, m := range c.Matches {
+		reply.Matches = append(reply.Matches, m.Text)
+		reply.Types = append(reply.Types, kernel.CompletionType{
+			Start: c.CursorStart, End: c.CursorEnd, Text: m.Text, Type: m.Type, Signature: m.Signature,
+		})
+	}
+	return reply
 }
 
-// Inspect implements kernel.Interpreter.
+// Inspect implements kernel.Interpreter through gocode.Inspect.
 func (s *Session) Inspect(code string, cursor, detail int) kernel.InspectReply {
-	return kernel.InspectReply{}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	doc, ok := gocode.Inspect(code, cursor, scope{s})
+	if !ok {
+		return kernel.InspectReply{Data: kernel.MIMEBundle{}, Metadata: map[string]any{}}
+	}
+	return kernel.InspectReply{
+		Found:    true,
+		Data:     kernel.MIMEBundle{"text/plain": doc.PlainText(), "text/markdown": doc.Markdown()},
+		Metadata: map[string]any{},
+	}
 }
 
-// IsComplete implements kernel.Interpreter: code is incomplete while a
-// bracket is open or a string or comment unterminated, and invalid when a
-// bracket closes one never opened.
+// IsComplete implements kernel.Interpreter through gocode.IsComplete.
 func (s *Session) IsComplete(code string) kernel.IsCompleteReply {
-	fset := token.NewFileSet()
-	file := fset.AddFile("", -1, len(code))
-	var sc scanner.Scanner
-	unterminated := false
-	sc.Init(file, []byte(code), func(_ token.Position, msg string) {
-		if strings.Contains(msg, "not terminated") {
-			unterminated = true
-		}
-	}, 0)
-	depth := 0
-	for {
-		_, tok, _ := sc.Scan()
-		if tok == token.EOF {
-			break
-		}
-		switch tok {
-		case token.LPAREN, token.LBRACK, token.LBRACE:
-			depth++
-		case token.RPAREN, token.RBRACK, token.RBRACE:
-			depth--
-			if depth < 0 {
-				return kernel.IsCompleteReply{Status: kernel.Invalid}
-			}
-		}
+	if strings.HasPrefix(strings.TrimSpace(code), "%") || strings.HasPrefix(strings.TrimSpace(code), "!") {
+		return kernel.IsCompleteReply{Status: kernel.Complete}
 	}
-	if unterminated || depth > 0 {
-		return kernel.IsCompleteReply{Status: kernel.Incomplete, Indent: strings.Repeat("\t", depth)}
-	}
-	return kernel.IsCompleteReply{Status: kernel.Complete}
+	status, indent := gocode.IsComplete(code)
+	return kernel.IsCompleteReply{Status: status, Indent: indent}
 }
+
+// scope shows gocode what the cells of a session declared. Its methods are
+// called with s.mu held.
+type scope struct{ s *Session }
+
+func (c scope) Names() []gocode.Name {
+	var names []gocode.Name
+	for name, path := range c.s.imports {
+		if path != hookPath {
+			names = append(names, gocode.Name{Name: name, Kind: gocode.KindPackage, Path: path})
+		}
+	}
+	for name, kind := range c.s.declared {
+		names = append(names, gocode.Name{Name: name, Kind: kind})
+	}
+	for _, name := range c.s.sortedGlobals() {
+		if _, ok := c.s.declared[name]; !ok {
+			names = append(names, gocode.Name{Name: name, Kind: gocode.KindVar})
+		}
+	}
+	sort.Slice(names, func(i, j int) bool { return names[i].Name < names[j].Name })
+	return names
+}
+
+func (c scope) TypeOf(name string) (reflect.Type, bool) {
+	if t, ok := c.s.globalType(name); ok {
+		return t, true
+	}
+	if t, ok := c.s.globalType(funcVar(name)); ok {
+		return t, true
+	}
+	return nil, false
+}
+
+func (c scope) Symbols() map[string]map[string]reflect.Value { return c.s.symbols }
+
+func (c scope) Sources() []string { return c.s.sources }

@@ -30,7 +30,7 @@ import (
 type rewriter struct {
 	// shadowed holds the names the user declared at top level, which hide
 	// the builtins of the same name.
-	shadowed map[string]bool
+	shadowed map[string]string
 	// displayName is the name the display package is imported under, or "".
 	displayName string
 	// globalType returns the type of a global variable of the session.
@@ -95,7 +95,7 @@ func (r *rewriter) temp(what string) *ast.Ident {
 // builtinCall redirects calls of min, max and clear to the helpers.
 func (r *rewriter) builtinCall(call *ast.CallExpr) {
 	id, ok := call.Fun.(*ast.Ident)
-	if !ok || r.shadowed[id.Name] {
+	if !ok || r.shadowed[id.Name] != "" {
 		return
 	}
 	switch id.Name {
@@ -367,7 +367,7 @@ func (r *rewriter) goStmt(s *ast.GoStmt) ast.Stmt {
 		return t
 	}
 	fun := s.Call.Fun
-	if id, ok := fun.(*ast.Ident); !ok || !builtins[id.Name] || r.shadowed[id.Name] {
+	if id, ok := fun.(*ast.Ident); !ok || !builtins[id.Name] || r.shadowed[id.Name] != "" {
 		fun = bind(fun, "F")
 	}
 	args := make([]ast.Expr, len(s.Call.Args))
@@ -408,7 +408,7 @@ func (r *rewriter) isInteger(e ast.Expr, root ast.Node, depth int) bool {
 			return r.isInteger(e.X, root, depth+1) || r.isInteger(e.Y, root, depth+1)
 		}
 	case *ast.CallExpr:
-		if id, ok := e.Fun.(*ast.Ident); ok && !r.shadowed[id.Name] {
+		if id, ok := e.Fun.(*ast.Ident); ok && r.shadowed[id.Name] == "" {
 			return id.Name == "len" || id.Name == "cap" || integerTypes[id.Name]
 		}
 	case *ast.Ident:

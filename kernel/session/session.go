@@ -88,8 +88,10 @@ type Session struct {
 	mu       sync.Mutex
 	in       *interp.Interpreter
 	imports  map[string]string // name → path of the packages imported so far
-	declared map[string]bool   // top-level names the cells declared
-	history  []record          // declarations, to replay on redefinition
+	declared map[string]string // top-level names the cells declared → gocode kind
+	sources  []string          // the cells that ran without error, oldest first
+	history  []record          // declarations, oldest first
+	funcSigs map[string]string // signatures of the functions compiled as trampolines
 	temps    int
 	results  *cellResult
 	closed   bool
@@ -159,8 +161,10 @@ func (s *Session) reset() error {
 	}
 	s.in = in
 	s.imports = map[string]string{}
-	s.declared = map[string]bool{}
+	s.declared = map[string]string{}
+	s.sources = nil
 	s.history = nil
+	s.funcSigs = map[string]string{}
 	if _, err := s.evalPrelude(); err != nil {
 		return fmt.Errorf("compiling the prelude: %w", err)
 	}
@@ -296,6 +300,7 @@ func (s *Session) executeCell(ctx context.Context, code string, reply *kernel.Ex
 	if kerr != nil {
 		return kerr
 	}
+	s.sources = append(s.sources, code)
 	if res != nil {
 		s.capture.sync()
 		s.publisher().Result(res.data, res.metadata)
@@ -459,9 +464,21 @@ func (s *Session) newRewriter() *rewriter {
 	return r
 }
 
+// globals returns the global variables of the interpreter; the
+// interpreter's listing panics while a failed compilation left variables
+// without storage, which then count as absent.
+func (s *Session) globals() (g map[string]reflect.Value) {
+	defer func() {
+		if recover() != nil {
+			g = nil
+		}
+	}()
+	return s.in.Globals()
+}
+
 // globalType returns the type of a global variable.
 func (s *Session) globalType(name string) (reflect.Type, bool) {
-	v, ok := s.in.Globals()[name]
+	v, ok := s.globals()[name]
 	if !ok || !v.IsValid() {
 		return nil, false
 	}
@@ -497,6 +514,11 @@ func (s *Session) execute(ctx context.Context, prog *interp.Program) (err error)
 func (s *Session) compileRun(ctx context.Context, n ast.Node) error {
 	prog, err := s.compile(n)
 	if err != nil {
+		if strings.Contains(err.Error(), "definition loop") {
+			if u := s.undefinedIn(n); u != nil {
+				return u
+			}
+		}
 		return err
 	}
 	return s.execute(ctx, prog)
@@ -563,7 +585,7 @@ func (s *Session) importDecls(ctx context.Context, f *ast.File) error {
 // sortedGlobals returns the names of the variables defined by cells.
 func (s *Session) sortedGlobals() []string {
 	var names []string
-	for name := range s.in.Globals() {
+	for name := range s.globals() {
 		if !strings.HasPrefix(name, "_golign") {
 			names = append(names, name)
 		}

@@ -277,7 +277,7 @@ func TestErrors(t *testing.T) {
 		value      string // part of the error value
 	}{
 		{"syntax", "a := 1\nb := (2 +\nc := 3", ErrSyntax, 3, ""},
-		{"undefined", "x1 := 1\n\ny1 := undefinedName + x1", ErrCompile, 3, "undefined: undefinedName"},
+		{"undefined", "x1 := 1\n\ny1 := undefinedName + x1", ErrUnsupported, 3, "undefined: undefinedName"},
 		{"type mismatch", "var s string = 1", ErrCompile, 1, "cannot"},
 		{"panic", "fmt.Println(\"before\")\npanic(\"boom\")", ErrPanic, 0, "boom"},
 		{"runtime error", "var m map[string]int\nm[\"a\"] = 1", ErrPanic, 0, "nil map"},
@@ -309,8 +309,14 @@ func TestErrors(t *testing.T) {
 	if got, _ := mustExec(t, s, "kept").result(); got != "42" {
 		t.Errorf("kept = %s after errors, want 42", got)
 	}
+	// The functions of a declaration that failed are not left half
+	// compiled: calling one says why it is missing.
+	reply, _ := exec(t, s, "ok1()")
+	if reply.Error == nil || !strings.Contains(reply.Error.Value, "ok1 is not defined") {
+		t.Errorf("calling ok1 after its cell failed: %+v", reply.Error)
+	}
 	// A declaration that failed can be fixed.
-	mustExec(t, s, "func bad1() int { return 2 }")
+	mustExec(t, s, "func ok1() int { return 1 }\nfunc bad1() int { return 2 }")
 	if got, _ := mustExec(t, s, "bad1() + ok1()").result(); got != "3" {
 		t.Errorf("after fixing bad1: %s, want 3", got)
 	}
@@ -468,5 +474,34 @@ func TestModernGo(t *testing.T) {
 	reply, _ := exec(t, s, "var hs []func() int\nfor i := 0; i < 3; i++ {\n\ths = append(hs, func() int { return i })\n\ti++\n}")
 	if reply.Error == nil || reply.Error.Name != ErrUnsupported || !strings.Contains(reply.Error.Value, "loop variable i") {
 		t.Errorf("capture and assignment in a three-clause loop: %+v, want an UnsupportedError naming i", reply.Error)
+	}
+}
+
+func TestRedefinition(t *testing.T) {
+	s := newSession(t)
+	steps := []struct{ code, result string }{
+		{"func rate(x float64) float64 { return 2 * x }\nfunc use(x float64) float64 { return rate(x) + 1 }", ""},
+		{"use(1)", "3"},
+		{"func rate(x float64) float64 { return 10 * x }", ""},
+		{"use(1)", "11"},
+		{"f := use\nf(2)", "21"},
+		{"func fact(n int) int {\n\tif n <= 1 {\n\t\treturn 1\n\t}\n\treturn n * fact(n-1)\n}\nfact(5)", "120"},
+		{"func rate(s string) string { return s + s }\nrate(\"ab\")", `"abab"`},
+		{"func variadic(_ int, xs ...int) int { return len(xs) }\nvariadic(0, 1, 2)", "2"},
+		{"x := 1", ""},
+		{"x := \"now a string\"\nx", `"now a string"`},
+		{"import \"fmt\"\nimport \"fmt\"\nfmt.Sprint(1)", `"1"`},
+		{"import \"fmt\"", ""},
+	}
+	for _, st := range steps {
+		r := mustExec(t, s, st.code)
+		got, _ := r.result()
+		if got != st.result {
+			t.Errorf("cell %q: result %q, want %q", st.code, got, st.result)
+		}
+	}
+	reply, _ := exec(t, s, "type pair struct{ a int }\ntype pair struct{ a, b int }")
+	if reply.Error == nil || !strings.Contains(reply.Error.Value, "redeclared") {
+		t.Errorf("redefining a type in one cell: %+v", reply.Error)
 	}
 }
