@@ -225,8 +225,12 @@ func TestInput(t *testing.T) {
 	if got := summary(nb.Cells[0].Outputs); !reflect.DeepEqual(got, []string{"stdout:forty-two\n"}) || prompts[0] != "name?" {
 		t.Errorf("outputs %q, prompts %q", got, prompts)
 	}
-	if _, _, err := run(t, Options{}, "input name?"); err == nil || !strings.Contains(err.Error(), ErrNoInput.Error()) {
+	nb, _, err = run(t, Options{}, "input name?")
+	if err == nil || !strings.Contains(err.Error(), ErrNoInput.Error()) {
 		t.Errorf("without input: %v", err)
+	}
+	if got := summary(nb.Cells[0].Outputs); len(got) == 0 || got[0] != "stderr:"+ErrNoInput.Error()+"\n" {
+		t.Errorf("without input, outputs %q", got)
 	}
 }
 

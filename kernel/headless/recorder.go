@@ -164,9 +164,15 @@ func (r *recorder) ClearOutput(wait bool) {
 	r.clear()
 }
 
-// Input asks for a line through the run's input function.
+// Input asks for a line through the run's input function. When there is
+// no answer, the reason is also written to the cell's stderr: code reading
+// standard input sees only an end of file.
 func (r *recorder) Input(prompt string, password bool) (string, error) {
-	return r.input(prompt, password)
+	line, err := r.input(prompt, password)
+	if err != nil {
+		r.Stream("stderr", err.Error()+"\n")
+	}
+	return line, err
 }
 
 // fail records an error output.

@@ -144,7 +144,7 @@ fmt.Println("read:", err)`,
 	}
 	// Reading standard input with no input to give ends the read at
 	// end of file, without hanging.
-	if got := summary(nb.Cells[4].Outputs); len(got) != 1 || got[0] != "stdout:read: EOF\n" {
+	if got := summary(nb.Cells[4].Outputs); len(got) != 2 || got[0] != "stderr:"+ErrNoInput.Error()+"\n" || got[1] != "stdout:read: EOF\n" {
 		t.Errorf("reading input: %q", got)
 	}
 }
