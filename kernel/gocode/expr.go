@@ -3,6 +3,7 @@ package gocode
 import (
 	"go/ast"
 	"go/parser"
+	"go/token"
 	"path"
 	"reflect"
 	"sort"
@@ -60,83 +61,94 @@ func identEnd(code string, off int) int {
 	return off
 }
 
+// scanBefore returns the tokens of code[:end] without comments and
+// without the semicolon the scanner inserts at the end, and for each
+// closing bracket the index of the token opening it.
+func scanBefore(code string, end int) ([]scannedToken, map[int]int) {
+	all, _ := scan(code[:end])
+	var toks []scannedToken
+	for _, t := range all {
+		if t.tok != token.COMMENT {
+			toks = append(toks, t)
+		}
+	}
+	if n := len(toks); n > 0 && toks[n-1].tok == token.SEMICOLON && toks[n-1].lit == "\n" {
+		toks = toks[:n-1]
+	}
+	opening := map[int]int{}
+	var open []int
+	for i, t := range toks {
+		switch t.tok {
+		case token.LPAREN, token.LBRACK, token.LBRACE:
+			open = append(open, i)
+		case token.RPAREN, token.RBRACK, token.RBRACE:
+			if len(open) > 0 {
+				opening[i] = open[len(open)-1]
+				open = open[:len(open)-1]
+			}
+		}
+	}
+	return toks, opening
+}
+
 // operandStart returns the start of the primary expression ending at end:
-// identifiers joined by dots, with calls and index expressions, such as
-// mat.NewDense(2, 2, nil).T or xs[i].Name. It returns end when there is
-// none.
+// identifiers joined by dots, with calls, index expressions and
+// parentheses, such as mat.NewDense(2, 2, nil).T, xs[i].Name or
+// (*mat.Dense). It returns end when there is none.
 func operandStart(code string, end int) int {
-	i := end
-	for i > 0 {
-		c := code[i-1]
-		switch {
-		case c == ')' || c == ']':
-			open := matchingOpen(code, i-1)
-			if open < 0 {
-				return i
+	toks, opening := scanBefore(code, end)
+	start := end
+	i := len(toks) - 1
+	for i >= 0 {
+		switch t := toks[i]; t.tok {
+		case token.IDENT:
+			start, i = t.off, i-1
+			if i < 0 || toks[i].tok != token.PERIOD {
+				return start
 			}
-			i = open
-		case c == '.':
-			i--
-		case c < utf8.RuneSelf && !isIdentRune(rune(c)):
-			return i
+			i-- // the dot before the identifier
+		case token.RPAREN, token.RBRACK:
+			j, ok := opening[i]
+			if !ok {
+				return start
+			}
+			start, i = toks[j].off, j-1
+			// A call or index continues with its operand; a
+			// parenthesised expression may start the operand.
+			if i < 0 {
+				return start
+			}
+			switch toks[i].tok {
+			case token.IDENT, token.RPAREN, token.RBRACK:
+			default:
+				return start
+			}
 		default:
-			j := identStart(code, i)
-			if j == i {
-				return i
-			}
-			i = j
+			return start
 		}
 	}
-	return i
+	return start
 }
 
-// matchingOpen returns the offset of the bracket opening the one closed at
-// code[close], skipping string and rune literals, or -1.
-func matchingOpen(code string, close int) int {
-	depth := 0
-	for i := close; i >= 0; i-- {
-		switch code[i] {
-		case ')', ']', '}':
-			depth++
-		case '(', '[', '{':
-			depth--
-			if depth == 0 {
-				return i
-			}
-		case '"', '\'', '`':
-			q := code[i]
-			j := strings.LastIndexByte(code[:i], q)
-			if j < 0 {
-				return -1
-			}
-			i = j
-		}
-	}
-	return -1
-}
-
-// enclosingCall returns the offset of the innermost '(' before off that is
-// still open at off, or -1.
+// enclosingCall returns the offset of the '(' of the innermost call still
+// open at byte offset off, or -1 when the innermost open bracket is not a
+// parenthesis.
 func enclosingCall(code string, off int) int {
-	depth := 0
-	for i := off - 1; i >= 0; i-- {
-		switch code[i] {
-		case ')', ']', '}':
-			depth++
-		case '[', '{':
-			if depth == 0 {
-				return -1
+	toks, opening := scanBefore(code, off)
+	closed := map[int]bool{}
+	for _, j := range opening {
+		closed[j] = true
+	}
+	for i := len(toks) - 1; i >= 0; i-- {
+		switch toks[i].tok {
+		case token.LPAREN, token.LBRACK, token.LBRACE:
+			if closed[i] {
+				continue
 			}
-			depth--
-		case '(':
-			if depth == 0 {
-				return i
+			if toks[i].tok == token.LPAREN {
+				return toks[i].off
 			}
-			depth--
-		case '\n':
-			if depth == 0 && i > 0 && strings.TrimSpace(code[:i]) == "" {
-				return -1
-			}
+			return -1
 		}
 	}
 	return -1
