@@ -51,7 +51,14 @@ func Ablations() []Method {
 // rounds to spend it); the others use from cfg the amplification ratio α
 // (human labels weigh α, AI labels 1), the per-round budget (Uncertainty),
 // Train and Seed. AIOnly and FullHuman ignore humanLabels.
-func Baseline(method Method, pool *Pool, ai []bool, humans annotate.Annotator, humanLabels int, cfg Config) (*Result, error) {
+func Baseline(method Method, pool *Pool, ai []bool, humans annotate.Annotator, humanLabels int, cfg Config) (res *Result, err error) {
+	t := job.Start(string(method), 0)
+	defer func() { t.Done(err) }()
+	return baseline(method, pool, ai, humans, humanLabels, cfg, t)
+}
+
+// baseline is Baseline reporting to t.
+func baseline(method Method, pool *Pool, ai []bool, humans annotate.Annotator, humanLabels int, cfg Config, t progress) (*Result, error) {
 	if err := pool.validate(ai); err != nil {
 		return nil, err
 	}
@@ -61,7 +68,11 @@ func Baseline(method Method, pool *Pool, ai []bool, humans annotate.Annotator, h
 	n := pool.Pairs.Len()
 	switch method {
 	case RLTHF, RLTHFNoAutoFlip, RLTHFNoBackOff, RLTHFNoAmplification:
-		return Run(pool, ai, humans, rlthfConfig(method, cfg, humanLabels, n))
+		s, err := prepare(pool, ai, humans, rlthfConfig(method, cfg, humanLabels, n))
+		if err != nil {
+			return nil, err
+		}
+		return run(pool, ai, humans, s, t)
 	}
 	s, err := cfg.settle(n)
 	if err != nil {
@@ -71,8 +82,6 @@ func Baseline(method Method, pool *Pool, ai []bool, humans annotate.Annotator, h
 	for i := range st.weight {
 		st.weight[i] = 1
 	}
-	t := job.Start(string(method), 0)
-	defer func() { t.Done(err) }()
 	var notes []string
 	switch method {
 	case AIOnly:
@@ -131,7 +140,7 @@ func rlthfConfig(method Method, cfg Config, humanLabels, n int) Config {
 }
 
 // ask records human answers for the pairs idx that have none.
-func (st *loopState) ask(humans annotate.Annotator, idx []int, t *job.Task) error {
+func (st *loopState) ask(humans annotate.Annotator, idx []int, t progress) error {
 	if len(idx) > 0 && humans == nil {
 		return fmt.Errorf("rlthf: %d pairs to annotate but no annotator", len(idx))
 	}
@@ -155,7 +164,7 @@ func (st *loopState) ask(humans annotate.Annotator, idx []int, t *job.Task) erro
 // uncertainty spends the budget in rounds of the per-round budget, each
 // sending the unlabelled pairs with the smallest |r(A) − r(B)| under a model
 // trained on the current labels (least-confidence sampling).
-func (st *loopState) uncertainty(humans annotate.Annotator, budget int, t *job.Task) error {
+func (st *loopState) uncertainty(humans annotate.Annotator, budget int, t progress) error {
 	n := st.pool.Pairs.Len()
 	budget = min(budget, n)
 	round := max(st.s.budget, 1)

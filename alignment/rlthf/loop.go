@@ -227,20 +227,29 @@ type Result struct {
 // job.ErrInterrupted when the user interrupts, with the answers given so far
 // kept by the annotator (see annotate.Journal).
 func Run(pool *Pool, ai []bool, humans annotate.Annotator, cfg Config) (*Result, error) {
-	if err := pool.validate(ai); err != nil {
-		return nil, err
-	}
-	s, err := cfg.settle(pool.Pairs.Len())
+	s, err := prepare(pool, ai, humans, cfg)
 	if err != nil {
 		return nil, err
-	}
-	if humans == nil && s.maxHuman > 0 {
-		return nil, fmt.Errorf("rlthf: a human budget of %d labels but no annotator", s.maxHuman)
 	}
 	t := job.Start("RLTHF", s.Iterations+2)
 	r, err := run(pool, ai, humans, s, t)
 	t.Done(err)
 	return r, err
+}
+
+// prepare checks the inputs of Run and fills in cfg's defaults.
+func prepare(pool *Pool, ai []bool, humans annotate.Annotator, cfg Config) (settings, error) {
+	if err := pool.validate(ai); err != nil {
+		return settings{}, err
+	}
+	s, err := cfg.settle(pool.Pairs.Len())
+	if err != nil {
+		return s, err
+	}
+	if humans == nil && s.maxHuman > 0 {
+		return s, fmt.Errorf("rlthf: a human budget of %d labels but no annotator", s.maxHuman)
+	}
+	return s, nil
 }
 
 // loopState is the labelling state of the pool during a run.
@@ -253,7 +262,7 @@ type loopState struct {
 	used   int       // human labels so far
 }
 
-func run(pool *Pool, ai []bool, humans annotate.Annotator, s settings, t *job.Task) (*Result, error) {
+func run(pool *Pool, ai []bool, humans annotate.Annotator, s settings, t progress) (*Result, error) {
 	n := pool.Pairs.Len()
 	st := &loopState{pool: pool, s: s, labels: slices.Clone(ai), human: make([]bool, n), weight: make([]float64, n)}
 	for i := range st.weight {
@@ -311,7 +320,7 @@ func run(pool *Pool, ai []bool, humans annotate.Annotator, s settings, t *job.Ta
 
 // round runs steps 2–5 of a round with the model trained on the current
 // labels, and returns its record and the pairs to train on next.
-func (st *loopState) round(it int, model reward.Model, humans annotate.Annotator, t *job.Task) (Iteration, []int, error) {
+func (st *loopState) round(it int, model reward.Model, humans annotate.Annotator, t progress) (Iteration, []int, error) {
 	s, pool := st.s, st.pool
 	rec := Iteration{Index: it, FlipPrecision: math.NaN()}
 	var err error
@@ -403,7 +412,7 @@ func (st *loopState) round(it int, model reward.Model, humans annotate.Annotator
 // annotate asks humans about up to rec.Budget pairs without a human label:
 // first the band from its top down, then the pairs above the band from the
 // band up, then the far tail.
-func (st *loopState) annotate(rec *Iteration, humans annotate.Annotator, at func(int) int, size int, t *job.Task) error {
+func (st *loopState) annotate(rec *Iteration, humans annotate.Annotator, at func(int) int, size int, t progress) error {
 	if rec.Budget <= 0 {
 		if st.s.budget > 0 {
 			rec.Notes = append(rec.Notes, fmt.Sprintf("the human budget of %d labels is spent", st.s.maxHuman))

@@ -1,6 +1,7 @@
 package rlthf
 
 import (
+	"context"
 	"errors"
 	"math"
 	"path/filepath"
@@ -234,6 +235,27 @@ func BenchmarkIteration(b *testing.B) {
 		}
 		if _, _, err := st.round(0, model, oracle, job.Start("bench", 0)); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// An interrupt (the cancelled context of the running cell) stops the loop,
+// the baselines and the sweep with job.ErrInterrupted.
+func TestInterrupted(t *testing.T) {
+	p := newBiasedProblem(t, 300, 100, 4, 2)
+	oracle := &annotate.Oracle{Truth: p.pool.Truth}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	unbind := job.Bind(ctx, nil)
+	defer unbind()
+	calls := map[string]func() error{
+		"Run":      func() error { _, err := Run(p.pool, p.ai, oracle, Config{}); return err },
+		"Baseline": func() error { _, err := Baseline(FullHuman, p.pool, p.ai, oracle, 0, Config{}); return err },
+		"Sweep":    func() error { _, err := Sweep(p.pool, p.ai, oracle, SweepConfig{}); return err },
+	}
+	for name, call := range calls {
+		if err := call(); !errors.Is(err, job.ErrInterrupted) {
+			t.Errorf("%s: got %v, want job.ErrInterrupted", name, err)
 		}
 	}
 }

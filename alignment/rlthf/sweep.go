@@ -79,7 +79,7 @@ func Sweep(pool *Pool, ai []bool, humans annotate.Annotator, cfg SweepConfig) (*
 			if !math.IsNaN(f) {
 				labels = int(math.Round(f * float64(n)))
 			}
-			res, err := Baseline(m, pool, ai, humans, labels, cfg.Config)
+			res, err := baseline(m, pool, ai, humans, labels, cfg.Config, nested{t})
 			if err != nil {
 				err = fmt.Errorf("rlthf: %s at %v human labels: %w", m, labels, err)
 				t.Done(err)
