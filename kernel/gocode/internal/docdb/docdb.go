@@ -8,6 +8,8 @@ import (
 	"compress/gzip"
 	"encoding/gob"
 	"io"
+	"maps"
+	"slices"
 )
 
 // Kinds of entries.
@@ -46,13 +48,38 @@ type Entry struct {
 	Doc string
 }
 
-// Write encodes db to w compressed.
+// encoded is the stored form of a DB: sorted slices rather than maps, so
+// that the same documentation always encodes to the same bytes.
+type encoded struct {
+	Packages []encodedPackage
+}
+
+type encodedPackage struct {
+	Path, Name, Doc string
+	Entries         []namedEntry
+}
+
+type namedEntry struct {
+	Name string
+	Entry
+}
+
+// Write encodes db to w compressed; equal databases give equal bytes.
 func Write(w io.Writer, db DB) error {
+	var enc encoded
+	for _, p := range slices.Sorted(maps.Keys(db)) {
+		pkg := db[p]
+		ep := encodedPackage{Path: p, Name: pkg.Name, Doc: pkg.Doc}
+		for _, name := range slices.Sorted(maps.Keys(pkg.Entries)) {
+			ep.Entries = append(ep.Entries, namedEntry{name, pkg.Entries[name]})
+		}
+		enc.Packages = append(enc.Packages, ep)
+	}
 	zw, err := gzip.NewWriterLevel(w, gzip.BestCompression)
 	if err != nil {
 		return err
 	}
-	if err := gob.NewEncoder(zw).Encode(db); err != nil {
+	if err := gob.NewEncoder(zw).Encode(enc); err != nil {
 		return err
 	}
 	return zw.Close()
@@ -64,9 +91,17 @@ func Read(r io.Reader) (DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	var db DB
-	if err := gob.NewDecoder(zr).Decode(&db); err != nil {
+	var enc encoded
+	if err := gob.NewDecoder(zr).Decode(&enc); err != nil {
 		return nil, err
+	}
+	db := make(DB, len(enc.Packages))
+	for _, ep := range enc.Packages {
+		pkg := &Package{Name: ep.Name, Doc: ep.Doc, Entries: make(map[string]Entry, len(ep.Entries))}
+		for _, e := range ep.Entries {
+			pkg.Entries[e.Name] = e.Entry
+		}
+		db[ep.Path] = pkg
 	}
 	return db, zr.Close()
 }
