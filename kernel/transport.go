@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -88,6 +89,9 @@ type guardedConn struct {
 	inData      []byte // unread part of inBuf
 	handshaking bool
 
+	// outMu guards the writing side: zmq4 may answer a PING command from
+	// its reading goroutine while another goroutine writes a message.
+	outMu  sync.Mutex
 	out    zmtpFramer
 	outBuf []byte
 }
@@ -130,6 +134,8 @@ func (c *guardedConn) Read(p []byte) (int, error) {
 }
 
 func (c *guardedConn) Write(p []byte) (int, error) {
+	c.outMu.Lock()
+	defer c.outMu.Unlock()
 	c.outBuf = append(c.outBuf, p...)
 	c.out.advance(p, nil, nil)
 	if c.out.atMessageBoundary() || len(c.outBuf) >= flushSize {
