@@ -289,25 +289,6 @@ func errorReply(e *kernel.Error) kernel.ExecuteReply {
 	return kernel.ExecuteReply{Status: kernel.StatusError, Error: e}
 }
 
-// executeCell runs code — magics first, then Go — and publishes its
-// result.
-func (s *Session) executeCell(ctx context.Context, code string, reply *kernel.ExecuteReply) *kernel.Error {
-	code, done, kerr := s.magics(ctx, code, reply)
-	if done || kerr != nil {
-		return kerr
-	}
-	res, kerr := s.run(ctx, code)
-	if kerr != nil {
-		return kerr
-	}
-	s.sources = append(s.sources, code)
-	if res != nil {
-		s.capture.sync()
-		s.publisher().Result(res.data, res.metadata)
-	}
-	return nil
-}
-
 // run runs Go code and returns its result, if any.
 func (s *Session) run(ctx context.Context, code string) (*bundle, *kernel.Error) {
 	pieces := orderPieces(splitCell(code))

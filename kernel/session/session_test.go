@@ -124,7 +124,7 @@ func newSession(t *testing.T) *Session {
 }
 
 // exec runs code and returns the reply and what was published.
-func exec(t *testing.T, s *Session, code string) (kernel.ExecuteReply, *recorder) {
+func runCell(t *testing.T, s *Session, code string) (kernel.ExecuteReply, *recorder) {
 	t.Helper()
 	return execCtx(context.Background(), s, code)
 }
@@ -152,7 +152,7 @@ func watchdog(code string) (stop func()) {
 // mustExec runs code, fails the test if it fails, and returns the recorder.
 func mustExec(t *testing.T, s *Session, code string) *recorder {
 	t.Helper()
-	reply, r := exec(t, s, code)
+	reply, r := runCell(t, s, code)
 	if reply.Status != kernel.StatusOK {
 		t.Fatalf("cell %q failed: %+v", code, reply.Error)
 	}
@@ -288,7 +288,7 @@ func TestErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			reply, _ := exec(t, s, tt.code)
+			reply, _ := runCell(t, s, tt.code)
 			if reply.Status != kernel.StatusError || reply.Error == nil {
 				t.Fatalf("status %q, want an error", reply.Status)
 			}
@@ -311,7 +311,7 @@ func TestErrors(t *testing.T) {
 	}
 	// The functions of a declaration that failed are not left half
 	// compiled: calling one says why it is missing.
-	reply, _ := exec(t, s, "ok1()")
+	reply, _ := runCell(t, s, "ok1()")
 	if reply.Error == nil || !strings.Contains(reply.Error.Value, "ok1 is not defined") {
 		t.Errorf("calling ok1 after its cell failed: %+v", reply.Error)
 	}
@@ -471,7 +471,7 @@ func TestModernGo(t *testing.T) {
 			}
 		})
 	}
-	reply, _ := exec(t, s, "var hs []func() int\nfor i := 0; i < 3; i++ {\n\ths = append(hs, func() int { return i })\n\ti++\n}")
+	reply, _ := runCell(t, s, "var hs []func() int\nfor i := 0; i < 3; i++ {\n\ths = append(hs, func() int { return i })\n\ti++\n}")
 	if reply.Error == nil || reply.Error.Name != ErrUnsupported || !strings.Contains(reply.Error.Value, "loop variable i") {
 		t.Errorf("capture and assignment in a three-clause loop: %+v, want an UnsupportedError naming i", reply.Error)
 	}
@@ -500,8 +500,69 @@ func TestRedefinition(t *testing.T) {
 			t.Errorf("cell %q: result %q, want %q", st.code, got, st.result)
 		}
 	}
-	reply, _ := exec(t, s, "type pair struct{ a int }\ntype pair struct{ a, b int }")
+	reply, _ := runCell(t, s, "type pair struct{ a int }\ntype pair struct{ a, b int }")
 	if reply.Error == nil || !strings.Contains(reply.Error.Value, "redeclared") {
 		t.Errorf("redefining a type in one cell: %+v", reply.Error)
 	}
+}
+
+func TestMagics(t *testing.T) {
+	s := newSession(t)
+	mustExec(t, s, "import \"strings\"\nvalue := 3\nfunc helper() {}")
+	tests := []struct {
+		name, code string
+		stdout     []string // parts stdout must contain
+		result     string
+	}{
+		{"help", "%help", []string{"%time", "%env", "%who", "%reset", "!command", "?name"}, ""},
+		{"time", "%time\nx := 0\nfor i := 0; i < 1000; i++ {\n\tx += i\n}\nx", []string{"wall time: "}, "499500"},
+		{"env set and get", "%env GOLIGN_TEST_VAR=hello\n%env GOLIGN_TEST_VAR", []string{"env: GOLIGN_TEST_VAR=hello", "hello\n"}, ""},
+		{"env seen by Go code", "import \"os\"\nos.Getenv(\"GOLIGN_TEST_VAR\")", nil, `"hello"`},
+		{"who", "%who", []string{"value", "var int", "helper", "function", "strings", "package"}, ""},
+		{"shell", "!echo from the shell; echo again", []string{"from the shell\nagain\n"}, ""},
+		{"shell between Go lines", "a := 2\n!echo middle\na * 5", []string{"middle\n"}, "10"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := mustExec(t, s, tt.code)
+			out := r.stream("stdout")
+			for _, part := range tt.stdout {
+				if !strings.Contains(out, part) {
+					t.Errorf("stdout %q does not contain %q", out, part)
+				}
+			}
+			if got, _ := r.result(); got != tt.result {
+				t.Errorf("result %q, want %q", got, tt.result)
+			}
+		})
+	}
+	t.Run("error line numbers after a magic line", func(t *testing.T) {
+		reply, _ := runCell(t, s, "!true\nq := 1\nq := undefinedThing")
+		if reply.Error == nil || !strings.Contains(strings.Join(reply.Error.Traceback, "\n"), "cell line 3,") {
+			t.Errorf("error %+v, want one at line 3", reply.Error)
+		}
+	})
+	t.Run("doc pager", func(t *testing.T) {
+		for _, q := range []string{"strings.ToUpper?", "?strings.ToUpper"} {
+			reply, _ := runCell(t, s, q)
+			if reply.Status != kernel.StatusOK || len(reply.Payload) != 1 {
+				t.Fatalf("%s: reply %+v", q, reply)
+			}
+			p := reply.Payload[0]
+			text, _ := p["data"].(map[string]any)["text/plain"].(string)
+			if p["source"] != "page" || !strings.Contains(text, "ToUpper") || !strings.Contains(text, "upper case") {
+				t.Errorf("%s: payload %v", q, p)
+			}
+		}
+	})
+	t.Run("reset", func(t *testing.T) {
+		mustExec(t, s, "%reset")
+		reply, _ := runCell(t, s, "value")
+		if reply.Error == nil {
+			t.Errorf("value still defined after %%reset")
+		}
+		if got, _ := mustExec(t, s, "import \"strings\"\nstrings.Repeat(\"a\", 2)").result(); got != `"aa"` {
+			t.Errorf("after reset: %s", got)
+		}
+	})
 }
