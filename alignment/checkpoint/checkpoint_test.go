@@ -305,3 +305,27 @@ func TestTokenizer(t *testing.T) {
 		t.Error("tokenizer with fewer pieces than the vocabulary accepted")
 	}
 }
+
+// FuzzLoad feeds arbitrary files to Load and LoadTokenizer: they must fail
+// with an error or return something usable, never panic.
+func FuzzLoad(f *testing.F) {
+	file, _ := randomCheckpoint(Config{Dim: 4, HiddenDim: 4, Layers: 1, Heads: 2, KVHeads: 1, Vocab: 5, SeqLen: 3}, 1)
+	f.Add(file)
+	f.Add(file[:40])
+	f.Add(writeTokenizer([]string{"<unk>", "<s>", "</s>", " ", "a"}, []float32{0, 0, 0, -1, -2}))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if m, err := Load(bytes.NewReader(data)); err == nil {
+			if _, err := m.Logits([]int{0}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if tok, err := LoadTokenizer(bytes.NewReader(data), 5); err == nil {
+			ids, err := tok.Encode("a a")
+			if err == nil {
+				if _, err := tok.Decode(ids); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	})
+}

@@ -141,22 +141,24 @@ func Load(r io.Reader) (*Model, error) {
 		return nil, err
 	}
 	m := &Model{cfg: cfg}
+	// read reads n float32 values; the slice grows as data arrives, so a
+	// truncated file whose header claims a huge model fails without
+	// allocating it.
 	read := func(name string, n int) ([]float64, error) {
-		out := make([]float64, n)
+		out := make([]float64, 0, min(n, 1<<20))
 		buf := make([]byte, 4*min(n, 1<<14))
-		for done := 0; done < n; {
-			k := min(n-done, len(buf)/4)
+		for len(out) < n {
+			k := min(n-len(out), len(buf)/4)
 			if _, err := io.ReadFull(br, buf[:4*k]); err != nil {
 				return nil, fmt.Errorf("checkpoint: %s: %w", name, truncated(err))
 			}
 			for i := 0; i < k; i++ {
 				v := float64(math.Float32frombits(binary.LittleEndian.Uint32(buf[4*i:])))
 				if math.IsNaN(v) || math.IsInf(v, 0) {
-					return nil, fmt.Errorf("checkpoint: %s: value %d is %v", name, done+i, v)
+					return nil, fmt.Errorf("checkpoint: %s: value %d is %v", name, len(out), v)
 				}
-				out[done+i] = v
+				out = append(out, v)
 			}
-			done += k
 		}
 		return out, nil
 	}

@@ -78,8 +78,10 @@ func Load(r io.Reader) (Tokenizer, error) {
 		if err != nil || n < 0 {
 			return nil, fmt.Errorf("tokenizer file line 2: merge count %q is not a non-negative integer", arg)
 		}
-		merges := make([][2]int, n)
-		for i := range merges {
+		// Grown as lines arrive: a huge count in a short file fails
+		// without allocating it.
+		var merges [][2]int
+		for len(merges) < n {
 			l, err := next()
 			if err != nil {
 				return nil, err
@@ -88,11 +90,13 @@ func Load(r io.Reader) (Tokenizer, error) {
 			if len(f) != 2 {
 				return nil, fmt.Errorf("tokenizer file line %d: merge %q needs two ids", line, l)
 			}
+			var m [2]int
 			for j := range f {
-				if merges[i][j], err = strconv.Atoi(f[j]); err != nil {
+				if m[j], err = strconv.Atoi(f[j]); err != nil {
 					return nil, fmt.Errorf("tokenizer file line %d: %q is not an id", line, f[j])
 				}
 			}
+			merges = append(merges, m)
 		}
 		b, err := newBPE(merges)
 		if err != nil {

@@ -152,3 +152,32 @@ func TestSaveLoad(t *testing.T) {
 		}
 	}
 }
+
+// FuzzLoad feeds arbitrary files to Load: it must fail cleanly or return a
+// tokenizer whose encodings round-trip.
+func FuzzLoad(f *testing.F) {
+	b, _ := TrainBPE(corpus, 270)
+	c, _ := NewChar("abc")
+	for _, tok := range []Tokenizer{Byte{}, c, b} {
+		var buf bytes.Buffer
+		Save(&buf, tok)
+		f.Add(buf.Bytes())
+	}
+	f.Add([]byte("golign-tokenizer 1\nbpe 99999999999\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		tok, err := Load(bytes.NewReader(data))
+		if err != nil {
+			return
+		}
+		if _, ok := tok.(*Char); ok {
+			return
+		}
+		ids, err := tok.Encode("the cat\n")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s, err := tok.Decode(ids); err != nil || s != "the cat\n" {
+			t.Fatalf("round trip gave %q, %v", s, err)
+		}
+	})
+}

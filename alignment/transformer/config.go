@@ -79,6 +79,8 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("transformer: Vocab %d must be positive", c.Vocab)
 	case c.Context < 0 || c.Layers < 0 || c.Heads < 0 || c.Width < 0 || c.Hidden < 0:
 		return c, fmt.Errorf("transformer: negative size in %+v", c)
+	case c.Vocab > 1<<22 || c.Context > 1<<20 || c.Layers > 1<<10 || c.Width > 1<<16 || c.Hidden > 1<<18:
+		return c, fmt.Errorf("transformer: configuration %+v is implausibly large", c)
 	case c.Width%c.Heads != 0:
 		return c, fmt.Errorf("transformer: Width %d is not a multiple of Heads %d", c.Width, c.Heads)
 	case c.Positions != LearnedPositions && c.Positions != SinusoidalPositions:

@@ -87,26 +87,29 @@ func Load(r io.Reader) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("transformer file: %w", err)
 	}
-	m := newShell(cfg)
+	_, blocks, _, size := bind(cfg, nil)
 	var count uint64
 	if err := binary.Read(br, binary.LittleEndian, &count); err != nil {
 		return nil, fmt.Errorf("transformer file: parameter count: %w", truncated(err))
 	}
-	if count != uint64(len(m.params)) {
-		return nil, fmt.Errorf("transformer file: %d parameters, but the configuration needs %d", count, len(m.params))
+	if count != uint64(size) {
+		return nil, fmt.Errorf("transformer file: %d parameters, but the configuration needs %d", count, size)
 	}
+	// The slice grows as data arrives, so a truncated file claiming a huge
+	// model fails without allocating it.
+	params := make([]float64, 0, min(size, 1<<20))
 	buf := make([]byte, 8)
-	for i := range m.params {
+	for i := 0; i < size; i++ {
 		if _, err := io.ReadFull(br, buf); err != nil {
 			return nil, fmt.Errorf("transformer file: parameter %d of %d: %w", i, count, truncated(err))
 		}
 		p := math.Float64frombits(binary.LittleEndian.Uint64(buf))
 		if math.IsNaN(p) || math.IsInf(p, 0) {
-			return nil, fmt.Errorf("transformer file: parameter %d (%s) is %v", i, blockOf(m, i), p)
+			return nil, fmt.Errorf("transformer file: parameter %d (%s) is %v", i, blockName(blocks, i), p)
 		}
-		m.params[i] = p
+		params = append(params, p)
 	}
-	return m, nil
+	return newShell(cfg, params), nil
 }
 
 // LoadFile reads a model from the named file.
@@ -131,9 +134,9 @@ func truncated(err error) error {
 	return err
 }
 
-// blockOf names the parameter block holding flat index i.
-func blockOf(m *Model, i int) string {
-	for _, b := range m.blocks {
+// blockName names the block holding flat parameter index i.
+func blockName(blocks []Block, i int) string {
+	for _, b := range blocks {
 		if i >= b.Offset && i < b.Offset+b.Rows*b.Cols {
 			return b.Name
 		}

@@ -31,7 +31,7 @@ func New(cfg Config) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := newShell(cfg)
+	m := newShell(cfg, nil)
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x7a11))
 	fill := func(v []float64, std float64) {
 		for i := range v {
@@ -64,11 +64,14 @@ func New(cfg Config) (*Model, error) {
 	return m, nil
 }
 
-// newShell allocates a model of a validated configuration with zero
-// parameters.
-func newShell(cfg Config) *Model {
-	_, _, _, size := bind(cfg, nil)
-	m := &Model{cfg: cfg, params: make([]float64, size)}
+// newShell returns a model of a validated configuration over params (of
+// the configuration's size), or over zero parameters when params is nil.
+func newShell(cfg Config, params []float64) *Model {
+	if params == nil {
+		_, _, _, size := bind(cfg, nil)
+		params = make([]float64, size)
+	}
+	m := &Model{cfg: cfg, params: params}
 	m.w, m.blocks, m.linears, _ = bind(cfg, m.params)
 	if cfg.Positions == SinusoidalPositions {
 		d := cfg.Width
@@ -103,7 +106,7 @@ func (m *Model) Linears() []Linear { return append([]Linear(nil), m.linears...) 
 
 // Clone returns an independent copy of the model.
 func (m *Model) Clone() *Model {
-	c := newShell(m.cfg)
+	c := newShell(m.cfg, nil)
 	copy(c.params, m.params)
 	return c
 }

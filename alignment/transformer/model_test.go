@@ -228,3 +228,22 @@ func TestBatchGradientAndPairwiseStep(t *testing.T) {
 		t.Errorf("signed loss %v → %v after %d steps: the margin did not grow", loss, after, opt.Steps())
 	}
 }
+
+// FuzzLoad feeds arbitrary files to Load: it must fail with an error or
+// return a model that runs, never panic.
+func FuzzLoad(f *testing.F) {
+	m, _ := New(Config{Vocab: 3, Context: 2, Layers: 1, Heads: 1, Width: 2, Hidden: 2})
+	var buf bytes.Buffer
+	m.Save(&buf)
+	f.Add(buf.Bytes())
+	f.Add(append([]byte("GLTR\x01\x00\x00\x00\x0e\x00\x00\x00"), []byte(`{"Vocab":4000}`)...))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got, err := Load(bytes.NewReader(data))
+		if err != nil {
+			return
+		}
+		if _, err := got.Logits([]int{0}); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

@@ -77,9 +77,9 @@ func TestGradientMatchesFiniteDifferences(t *testing.T) {
 				worst, worstAt = e, i
 			}
 		}
-		t.Logf("%s: worst relative gradient error %.3g (%s)", name, worst, blockOf(m, worstAt))
+		t.Logf("%s: worst relative gradient error %.3g (%s)", name, worst, blockName(m.blocks, worstAt))
 		if worst > 1e-5 {
-			t.Errorf("%s: worst relative gradient error %.3g at parameter %d (%s)", name, worst, worstAt, blockOf(m, worstAt))
+			t.Errorf("%s: worst relative gradient error %.3g at parameter %d (%s)", name, worst, worstAt, blockName(m.blocks, worstAt))
 		}
 	}
 }
