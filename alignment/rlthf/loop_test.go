@@ -259,3 +259,37 @@ func TestInterrupted(t *testing.T) {
 		}
 	}
 }
+
+type recordingReporter struct{ labels []string }
+
+func (r *recordingReporter) Begin(label string, total int) job.Meter {
+	r.labels = append(r.labels, label)
+	return silentMeter{}
+}
+
+type silentMeter struct{}
+
+func (silentMeter) Update(int)     {}
+func (silentMeter) End(int, error) {}
+
+// A run or a sweep shows one progress bar, not one per model it trains.
+func TestOneProgressBar(t *testing.T) {
+	p := newBiasedProblem(t, 300, 100, 4, 2)
+	oracle := &annotate.Oracle{Truth: p.pool.Truth}
+	calls := map[string]func() error{
+		"RLTHF":              func() error { _, err := Run(p.pool, p.ai, oracle, Config{}); return err },
+		"RLTHF budget sweep": func() error { _, err := Sweep(p.pool, p.ai, oracle, SweepConfig{}); return err },
+	}
+	for want, call := range calls {
+		r := &recordingReporter{}
+		unbind := job.Bind(context.Background(), r)
+		err := call()
+		unbind()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.labels) != 1 || r.labels[0] != want {
+			t.Errorf("progress bars %q, want one %q", r.labels, want)
+		}
+	}
+}

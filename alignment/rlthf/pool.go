@@ -135,7 +135,7 @@ func fitOriented(fit TrainFunc, pairs *pref.Comparisons, idx []int, preferA []bo
 	if slices.ContainsFunc(w, func(x float64) bool { return x != 1 }) {
 		c.Weight = w
 	}
-	m, err := fit(c)
+	m, err := quietly(func() (reward.Model, error) { return fit(c) })
 	if err != nil {
 		return nil, fmt.Errorf("rlthf: training the reward model on %d pairs: %w", len(idx), err)
 	}

@@ -1,6 +1,9 @@
 package rlthf
 
-import "github.com/golign/golign/alignment/job"
+import (
+	"github.com/golign/golign/alignment/job"
+	"github.com/golign/golign/alignment/reward"
+)
 
 // progress is what the loops need of a job.Task: counting steps and telling
 // when to stop.
@@ -18,3 +21,12 @@ func (n nested) Step(int) error { return n.outer.Err() }
 
 // Err returns the outer task's Err.
 func (n nested) Err() error { return n.outer.Err() }
+
+// quietly runs fit with the progress display of the library calls it makes
+// turned off and their cancellation kept: a loop training dozens of models
+// shows one progress bar, its own, instead of one per fit.
+func quietly(fit func() (reward.Model, error)) (reward.Model, error) {
+	unbind := job.Bind(job.Context(), nil)
+	defer unbind()
+	return fit()
+}

@@ -63,7 +63,15 @@ func Sweep(pool *Pool, ai []bool, humans annotate.Annotator, cfg SweepConfig) (*
 		methods = Methods()
 	}
 	n := pool.Pairs.Len()
-	t := job.Start("RLTHF budget sweep", len(methods)*len(fractions))
+	runs := 0
+	for _, m := range methods {
+		if m == AIOnly || m == FullHuman {
+			runs++
+		} else {
+			runs += len(fractions)
+		}
+	}
+	t := job.Start("RLTHF budget sweep", runs)
 	table := &Table{}
 	for _, m := range methods {
 		budgets := fractions
