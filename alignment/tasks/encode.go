@@ -103,9 +103,10 @@ func Decode(tok tokenizer.Tokenizer, responses [][]int) ([]string, error) {
 	return out, nil
 }
 
-// MeanScores averages the scores of responses to the questions of
-// examples (one response per example).
+// MeanScores averages the Scores of a set of responses.
 type MeanScores struct {
+	// Words, Facts, Helpfulness, Conciseness and Politeness are the means
+	// of the Scores fields of the same names.
 	Words, Facts, Helpfulness, Conciseness, Politeness float64
 	// ForbiddenRate is the fraction of responses with the forbidden
 	// phrase.
