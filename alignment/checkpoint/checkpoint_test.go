@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/cmplx"
 	"math/rand/v2"
+	"os"
 	"strings"
 	"testing"
 
@@ -328,4 +329,42 @@ func FuzzLoad(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestFilesEndToEnd loads a checkpoint and its tokenizer from files,
+// samples a continuation of an encoded prompt and decodes it.
+func TestFilesEndToEnd(t *testing.T) {
+	pieces := []string{"<unk>", "<s>", "</s>", " ", "a", "b", " a"}
+	c := Config{Dim: 8, HiddenDim: 12, Layers: 1, Heads: 2, KVHeads: 2, Vocab: len(pieces), SeqLen: 16, SharedClassifier: true}
+	model, _ := randomCheckpoint(c, 2)
+	dir := t.TempDir()
+	mp, tp := dir+"/model.bin", dir+"/tokenizer.bin"
+	if err := os.WriteFile(mp, model, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(tp, writeTokenizer(pieces, []float32{0, 0, 0, -5, -5, -5, -1}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, err := LoadFile(mp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := LoadTokenizerFile(tp, m.VocabSize())
+	if err != nil {
+		t.Fatal(err)
+	}
+	prompt, err := tok.Encode("ab")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := policy.Sample(m, []policy.Context{{Prompt: prompt}}, policy.SampleConfig{MaxTokens: 5, StopTokens: []int{EOS}, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tok.Decode(out[0]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadFile(dir + "/missing.bin"); err == nil {
+		t.Error("missing file loaded")
+	}
 }
