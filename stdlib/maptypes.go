@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"image"
 	"log"
 	"reflect"
+
+	"github.com/golign/golign/kernel/display"
 )
 
 // interfaceTypes returns the reflect types of the interfaces pointed to by
@@ -36,6 +39,10 @@ func init() {
 		fmt.Sprint, fmt.Sprintf, fmt.Sprintln, fmt.Append, fmt.Appendf, fmt.Appendln,
 		log.Print, log.Printf, log.Println, log.Panic, log.Panicf, log.Panicln,
 		log.Fatal, log.Fatalf, log.Fatalln)
+	// display shows values by the first of these they implement, then as
+	// fmt prints them.
+	register(interfaceTypes((*display.Bundler)(nil), (*image.Image)(nil), (*fmt.Formatter)(nil), (*fmt.Stringer)(nil)),
+		display.Show, display.Render, display.Rich)
 	register(interfaceTypes((*fmt.Scanner)(nil)),
 		fmt.Scan, fmt.Scanf, fmt.Scanln, fmt.Fscan, fmt.Fscanf, fmt.Fscanln, fmt.Sscan, fmt.Sscanf, fmt.Sscanln)
 	register(interfaceTypes((*json.Marshaler)(nil), (*encoding.TextMarshaler)(nil)),

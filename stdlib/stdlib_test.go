@@ -61,6 +61,7 @@ func TestCellsUseSymbols(t *testing.T) {
 		{name: "math/rand/v2 seeded", cells: []string{`import "math/rand/v2"`, `r := rand.New(rand.NewPCG(1, 2))`, `r.IntN(1000) < 1000`}, want: "true"},
 		{name: "gonum mat", cells: []string{`import ("gonum.org/v1/gonum/mat"; "math")`, `m := mat.NewDense(2, 2, []float64{1, 2, 3, 4})`, `math.Abs(mat.Det(m)+2) < 1e-12`}, want: "true"},
 		{name: "interpreted Stringer printed by fmt", cells: []string{`import "fmt"`, `type celsius float64`, `func (c celsius) String() string { return fmt.Sprintf("%.1f°C", float64(c)) }`, `fmt.Println(celsius(21.5))`}, wantOut: "21.5°C\n"},
+		{name: "interpreted Bundler rendered by display", cells: []string{`import "github.com/golign/golign/kernel/display"`, `type card struct{ title string }`, `func (c card) MIMEBundle() (map[string]any, map[string]any) { return map[string]any{"text/html": "<b>" + c.title + "</b>"}, nil }`, `display.Render(card{"hi"}).MIME["text/html"]`}, want: "<b>hi</b>"},
 		{name: "os.Exit ends the cell, not the process", cells: []string{`import "os"`, `os.Exit(3)`}, wantErr: "os.Exit(3)"},
 		{name: "log.Fatal panics", cells: []string{`import "log"`, `log.Fatal("stop")`}, wantErr: "stop"},
 		{name: "log.New gives a logger whose Fatal panics", cells: []string{`import ("log"; "io")`, `l := log.New(io.Discard, "", 0)`, `l.Fatalf("bad %d", 7)`}, wantErr: "bad 7"},
