@@ -308,7 +308,11 @@ func (t *terminal) writeImage(data kernel.MIMEBundle, displayID string) bool {
 				t.files[displayID] = path
 			}
 		}
-		if err := os.WriteFile(path, content, 0o644); err != nil {
+		err := os.MkdirAll(filepath.Dir(path), 0o755)
+		if err == nil {
+			err = os.WriteFile(path, content, 0o644)
+		}
+		if err != nil {
 			fmt.Fprintf(t.stderr, "[image not written: %v]\n", err)
 			return true
 		}

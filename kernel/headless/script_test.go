@@ -49,7 +49,7 @@ func writeScript(t *testing.T, commands ...string) string {
 func TestScriptOutputsDegradeToTheTerminal(t *testing.T) {
 	path := writeScript(t, "out hello", "err warn", "png fig", "png fig", "png -",
 		"display - <b>html</b>", "display bar 0%", "update bar 50%", "update bar 100%", "result 42")
-	outDir := t.TempDir()
+	outDir := filepath.Join(t.TempDir(), "figures")
 	var stdout, stderr bytes.Buffer
 	s := &scriptInterpreter{}
 	err := RunScript(context.Background(), s, path, ScriptOptions{OutDir: outDir, Stdout: &stdout, Stderr: &stderr})
