@@ -1,6 +1,7 @@
 package gocode
 
 import (
+	"go/ast"
 	"go/token"
 	"reflect"
 	"slices"
@@ -69,14 +70,20 @@ func Complete(code string, cursor int, s Scope) Completion {
 		if x == nil {
 			return c
 		}
-		o, ok := r.eval(x)
-		if !ok {
-			return c
+		if o, ok := r.eval(x); ok {
+			if o.pkg != "" {
+				candidates = r.packageMembers(o.pkg)
+			} else {
+				candidates = typeMembers(o.typ, !o.isType, o.isType)
+			}
 		}
-		if o.pkg != "" {
-			candidates = r.packageMembers(o.pkg)
-		} else {
-			candidates = typeMembers(o.typ, !o.isType, o.isType)
+		// Methods of the cells' own types, which reflect does not see.
+		if id, ok := x.(*ast.Ident); ok {
+			if t, ok := r.userTypeName(id.Name, code); ok {
+				candidates = append(candidates, r.userMethods(t, code)...)
+			} else if r.user[id.Name] == KindType {
+				candidates = append(candidates, r.userMethods(id.Name, code)...)
+			}
 		}
 	} else {
 		candidates = r.scopeNames()

@@ -67,7 +67,8 @@ var session = fakeScope{
 	funcs: map[string]reflect.Type{"square": reflect.TypeFor[func(float64) float64]()},
 	sources: []string{
 		"import \"fmt\"\n// square returns x squared.\nfunc square(x float64) float64 { return x * x }\ncount := 3",
-		"type point struct{ X, Y float64 }\n\n// Norm is the Euclidean norm of p.\nfunc (p point) Norm() float64 { return p.X*p.X + p.Y*p.Y }",
+		"type point struct{ X, Y float64 }\n\n// Norm is the squared Euclidean norm of p.\nfunc (p point) Norm() float64 { return p.X*p.X + p.Y*p.Y }",
+		"q := point{3, 4}",
 	},
 }
 
@@ -101,6 +102,8 @@ func TestComplete(t *testing.T) {
 		{name: "method of an indexed element", code: "xs[0].AtV", cursor: -1, want: []string{"AtVec"}, wantType: KindMethod},
 		{name: "method expressions of a package type", code: "(*mat.Dense).Mu", cursor: -1, want: []string{"Mul", "MulElem"}, wantType: KindMethod},
 		{name: "promoted method of an embedded field", code: "canvas.Siz", cursor: -1, want: []string{"Size"}, wantType: KindMethod},
+		{name: "method of an interpreted type", code: "q.No", cursor: -1, want: []string{"Norm"}, wantType: KindMethod, wantSig: "func (p point) Norm() float64"},
+		{name: "method of a type declared in the cell", code: "type vec struct{ x float64 }\nfunc (v *vec) Scale(f float64) { v.x *= f }\nv := &vec{1}\nv.Sc", cursor: -1, want: []string{"Scale"}, wantType: KindMethod, wantSig: "func (v *vec) Scale(f float64)"},
 		{name: "cursor inside the code", code: "fmt.Pri(1)", cursor: 7, want: []string{"Println"}, start: 4, end: 7},
 		{name: "cursor counted in code points", code: "s := \"é\"; fmt.Pri", cursor: -1, want: []string{"Println"}, start: 14, end: 17},
 		{name: "nothing in a string", code: "s := \"fmt.Pri", cursor: -1, notWant: []string{"Println"}},
@@ -167,7 +170,7 @@ func TestInspect(t *testing.T) {
 		{name: "package type", code: "var d mat.Dense", cursor: -1, wantKind: KindType, wantDecl: "type Dense struct", wantText: "Dense is a dense matrix representation"},
 		{name: "package", code: "mat", cursor: 1, wantKind: KindPackage, wantDecl: "package mat", wantText: "Package mat provides implementations of float64 and complex128 matrix"},
 		{name: "user function", code: "square(", cursor: -1, wantKind: KindFunc, wantDecl: "func square(x float64) float64", wantText: "square returns x squared."},
-		{name: "user method", code: "q.Norm", cursor: -1, wantKind: KindMethod, wantDecl: "func (p point) Norm() float64", wantText: "Norm is the Euclidean norm"},
+		{name: "user method", code: "q.Norm", cursor: -1, wantKind: KindMethod, wantDecl: "func (p point) Norm() float64", wantText: "Norm is the squared Euclidean norm"},
 		{name: "user type", code: "point{}", cursor: 2, wantKind: KindType, wantDecl: "type point struct"},
 		{name: "user variable", code: "count", cursor: -1, wantKind: KindVar, wantDecl: "var count int"},
 		{name: "generic function", code: "slices.Sort(xs)", cursor: 9, wantKind: KindFunc, wantDecl: "func Sort[S ~[]E, E cmp.Ordered](x S)"},

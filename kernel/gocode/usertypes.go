@@ -1,0 +1,123 @@
+package gocode
+
+import (
+	"go/ast"
+	"go/token"
+)
+
+// userTypeName returns the name of the type the cells declared for the
+// variable name, read from source: var name T, var name = T{...},
+// name := T{...} or name := &T{...}. It serves values of interpreted types,
+// whose methods reflect does not see.
+func (r *resolver) userTypeName(name, code string) (string, bool) {
+	for _, src := range r.cellSources(code) {
+		p, ok := parsePrefix(src)
+		if !ok {
+			continue
+		}
+		found := ""
+		visit := func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.AssignStmt:
+				if n.Tok != token.DEFINE && n.Tok != token.ASSIGN || len(n.Lhs) != len(n.Rhs) {
+					return true
+				}
+				for i, lhs := range n.Lhs {
+					if id, ok := lhs.(*ast.Ident); ok && id.Name == name {
+						if t := literalTypeName(n.Rhs[i]); t != "" {
+							found = t
+						}
+					}
+				}
+			case *ast.ValueSpec:
+				for i, id := range n.Names {
+					if id.Name != name {
+						continue
+					}
+					if t := typeName(n.Type); t != "" {
+						found = t
+					} else if i < len(n.Values) {
+						if t := literalTypeName(n.Values[i]); t != "" {
+							found = t
+						}
+					}
+				}
+			}
+			return true
+		}
+		ast.Inspect(p.decls, visit)
+		ast.Inspect(p.stmts, visit)
+		if found != "" {
+			return found, true
+		}
+	}
+	return "", false
+}
+
+// literalTypeName returns the type name of a composite literal T{...} or
+// &T{...}.
+func literalTypeName(x ast.Expr) string {
+	switch x := x.(type) {
+	case *ast.UnaryExpr:
+		if x.Op == token.AND {
+			return literalTypeName(x.X)
+		}
+	case *ast.CompositeLit:
+		return typeName(x.Type)
+	}
+	return ""
+}
+
+// typeName returns the name of a type expression T or *T naming a type of
+// the cells.
+func typeName(x ast.Expr) string {
+	switch x := x.(type) {
+	case *ast.Ident:
+		return x.Name
+	case *ast.StarExpr:
+		return typeName(x.X)
+	}
+	return ""
+}
+
+// userMethods lists the methods the cells declared on the type typeName.
+func (r *resolver) userMethods(typeName, code string) []Match {
+	var ms []Match
+	seen := map[string]bool{}
+	for _, src := range r.cellSources(code) {
+		p, ok := parsePrefix(src)
+		if !ok {
+			continue
+		}
+		for _, d := range p.decls.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || fd.Recv == nil || len(fd.Recv.List) != 1 || seen[fd.Name.Name] {
+				continue
+			}
+			if receiverTypeName(fd.Recv.List[0].Type) != typeName {
+				continue
+			}
+			seen[fd.Name.Name] = true
+			header := *fd
+			header.Body, header.Doc = nil, nil
+			ms = append(ms, Match{Text: fd.Name.Name, Type: KindMethod, Signature: printNode(p.fset, &header)})
+		}
+	}
+	return ms
+}
+
+// receiverTypeName returns the base type name of a receiver type: T, *T,
+// T[P] or *T[P].
+func receiverTypeName(x ast.Expr) string {
+	switch x := x.(type) {
+	case *ast.StarExpr:
+		return receiverTypeName(x.X)
+	case *ast.IndexExpr:
+		return receiverTypeName(x.X)
+	case *ast.IndexListExpr:
+		return receiverTypeName(x.X)
+	case *ast.Ident:
+		return x.Name
+	}
+	return ""
+}
