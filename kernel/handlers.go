@@ -43,6 +43,9 @@ func (s *Server) handleShell(m *Message) {
 // statuses. It runs on the control reader's goroutine, never waiting for
 // the shell.
 func (s *Server) handleControl(m *Message) {
+	if m.Header.MsgType != "kernel_info_request" {
+		s.markStarted()
+	}
 	s.publishStatus("busy", m)
 	defer s.publishStatus("idle", m)
 	defer s.recoverRequest(s.controlOut, "control", m)
@@ -66,6 +69,7 @@ func (s *Server) handleCommon(out *writer, m *Message) bool {
 	switch m.Header.MsgType {
 	case "kernel_info_request":
 		s.reply(out, m, "kernel_info_reply", s.kernelInfo())
+		s.markStarted()
 	case "history_request":
 		s.historyRequest(out, m)
 	case "comm_info_request":

@@ -79,6 +79,11 @@ type Server struct {
 	cancelExecution context.CancelFunc
 	restart         bool
 
+	// started is closed once the first kernel_info_request is answered or
+	// another request arrives.
+	started     chan struct{}
+	startedOnce sync.Once
+
 	quit      chan struct{}
 	quitOnce  sync.Once
 	closing   chan struct{}
@@ -118,6 +123,7 @@ func NewServer(cfg Config) (*Server, error) {
 		session:      NewID(),
 		shellQueue:   make(chan *Message, shellQueueSize),
 		inputReplies: make(chan *Message, 1),
+		started:      make(chan struct{}),
 		quit:         make(chan struct{}),
 		closing:      make(chan struct{}),
 		shellDone:    make(chan struct{}),
@@ -238,6 +244,16 @@ func (s *Server) closeSockets() {
 	}
 }
 
+// Started is closed once the server has answered its first
+// kernel_info_request or received any other request: a frontend's first
+// question is kernel_info, and work that would slow its answer down (such
+// as building the interpreter) can wait for this.
+func (s *Server) Started() <-chan struct{} { return s.started }
+
+func (s *Server) markStarted() {
+	s.startedOnce.Do(func() { close(s.started) })
+}
+
 // Interrupt cancels the execution in progress, if any, as an
 // interrupt_request or SIGINT does.
 func (s *Server) Interrupt() {
@@ -294,6 +310,9 @@ func (s *Server) heartbeatLoop() {
 }
 
 func (s *Server) enqueueShell(m *Message) {
+	if m.Header.MsgType != "kernel_info_request" {
+		s.markStarted()
+	}
 	select {
 	case s.shellQueue <- m:
 	case <-s.quit:

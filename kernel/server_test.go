@@ -716,3 +716,23 @@ func clientVanishes(t *testing.T, sameIdentity bool) {
 		s.Close()
 	}
 }
+
+func TestStarted(t *testing.T) {
+	idle, err := NewServer(Config{Connection: ConnectionInfo{Transport: "tcp", IP: "127.0.0.1"}, Interpreter: &fakeInterpreter{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-idle.Started():
+		t.Errorf("a server nobody talked to reports Started")
+	default:
+	}
+	idle.closeSockets()
+
+	k := startKernel(t, transports(t)["tcp"]) // asks kernel_info until answered
+	select {
+	case <-k.server.Started():
+	case <-time.After(5 * time.Second):
+		t.Errorf("Started not closed after kernel_info was answered")
+	}
+}

@@ -22,6 +22,10 @@ func init() {
 	})
 }
 
+// sessionStartDelay is how long the kernel waits for a first request
+// before building the session anyway.
+const sessionStartDelay = time.Second
+
 func runKernel(args []string) error {
 	fs := newFlagSet("kernel")
 	connectionFile := fs.String("f", "", "the connection `FILE` Jupyter wrote for this kernel")
@@ -42,13 +46,18 @@ func runKernel(args []string) error {
 	// the kernel's own lines go to the original stderr.
 	logger := log.New(session.LogWriter(), "golign kernel: ", log.LstdFlags)
 	// The session is built while the server already answers, so the
-	// frontend's first kernel_info_request is served at once. The build
-	// starts once the sockets are bound, not to slow the binding down; if
-	// binding fails it never starts (and the session's capture of stderr
-	// cannot swallow the error).
+	// frontend's first kernel_info_request is served at once: the build
+	// starts once the sockets are bound and that first request answered
+	// (or any other request received). If binding fails it never starts
+	// (and the session's capture of stderr cannot swallow the error).
 	bound := make(chan struct{})
+	var server *kernel.Server
 	interp := kernel.NewDeferred(sessionInfo(), func() (kernel.Interpreter, error) {
 		<-bound
+		select {
+		case <-server.Started():
+		case <-time.After(sessionStartDelay):
+		}
 		s, err := session.New(session.Options{})
 		if err != nil {
 			logger.Printf("starting the Go session: %v", err)
@@ -56,7 +65,7 @@ func runKernel(args []string) error {
 		}
 		return s, nil
 	})
-	server, err := kernel.NewServer(kernel.Config{
+	server, err = kernel.NewServer(kernel.Config{
 		Connection:  info,
 		Interpreter: interp,
 		Log:         logger,
