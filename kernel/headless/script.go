@@ -41,6 +41,9 @@ type ScriptOptions struct {
 type ScriptError struct {
 	Path string
 	Err  *kernel.Error
+	// callLine is the line, after the file's end, where RunScript calls
+	// main; traceback entries there are not the program's.
+	callLine int
 }
 
 // cellPosition matches a position in the interpreter's tracebacks.
@@ -65,18 +68,29 @@ func (e *ScriptError) place(m []string) string {
 	return e.Path + ":" + m[1] + ":" + m[2]
 }
 
+// sourceLine matches the lines of a traceback that quote the source under
+// a position ("   12 | x := y" and the caret line under it).
+var sourceLine = regexp.MustCompile(`^\s*\d*\s\|`)
+
 // Traceback returns the interpreter's traceback with its positions written
-// as path:line:col, and without its first line, which repeats the error.
+// as path:line:col, without its first line, which repeats the error, and
+// without the call of main that RunScript added.
 func (e *ScriptError) Traceback() []string {
 	var tb []string
+	skipping := false
 	for i, line := range e.Err.Traceback {
 		if i == 0 && line == e.Err.Error() {
 			continue
 		}
 		if m := cellPosition.FindStringSubmatch(line); m != nil {
+			skipping = m[1] == strconv.Itoa(e.callLine)
 			line = e.place(m) + ": " + line[len(m[0]):]
+		} else if !sourceLine.MatchString(line) {
+			skipping = false
 		}
-		tb = append(tb, line)
+		if !skipping {
+			tb = append(tb, line)
+		}
 	}
 	return tb
 }
@@ -109,7 +123,7 @@ func RunScript(ctx context.Context, interp kernel.Interpreter, path string, opts
 	if err != nil {
 		return err
 	}
-	code, err := scriptBody(path, src)
+	code, callLine, err := scriptBody(path, src)
 	if err != nil {
 		return err
 	}
@@ -127,7 +141,7 @@ func RunScript(ctx context.Context, interp kernel.Interpreter, path string, opts
 		code, _ := strconv.Atoi(m[1])
 		return &ExitError{Code: code}
 	}
-	return &ScriptError{Path: path, Err: e}
+	return &ScriptError{Path: path, Err: e, callLine: callLine}
 }
 
 // scriptMain is the name func main of a script gets in the session, where
@@ -139,19 +153,19 @@ const scriptMain = "main_"
 // that declares everything and then calls main: the package clause is
 // blanked out, so that lines and columns stay those of the file, func main
 // is renamed scriptMain (which moves the rest of its line by one column),
-// and the call is appended after the last line.
-func scriptBody(path string, src []byte) (string, error) {
+// and the call is appended after the last line; callLine is its line.
+func scriptBody(path string, src []byte) (code string, callLine int, err error) {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, path, src, parser.SkipObjectResolution)
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
 	if f.Name.Name != "main" {
-		return "", fmt.Errorf("%s: package %s: a script must be package main", fset.Position(f.Name.Pos()), f.Name.Name)
+		return "", 0, fmt.Errorf("%s: package %s: a script must be package main", fset.Position(f.Name.Pos()), f.Name.Name)
 	}
 	mainFunc := findMain(f)
 	if mainFunc == nil {
-		return "", fmt.Errorf("%s: no func main: a script is a Go program with a func main", path)
+		return "", 0, fmt.Errorf("%s: no func main: a script is a Go program with a func main", path)
 	}
 	body := bytes.Clone(src)
 	start, end := fset.Position(f.Package).Offset, fset.Position(f.Name.End()).Offset
@@ -159,7 +173,8 @@ func scriptBody(path string, src []byte) (string, error) {
 		body[i] = ' '
 	}
 	name := fset.Position(mainFunc.Name.Pos()).Offset
-	return string(body[:name]) + scriptMain + string(body[name+len("main"):]) + "\n" + scriptMain + "()\n", nil
+	code = string(body[:name]) + scriptMain + string(body[name+len("main"):]) + "\n"
+	return code + scriptMain + "()\n", strings.Count(code, "\n") + 1, nil
 }
 
 // findMain returns the declaration of func main in f, nil if there is

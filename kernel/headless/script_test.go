@@ -140,9 +140,13 @@ func TestScriptErrorPositions(t *testing.T) {
 	if got := e.Traceback(); !reflect.DeepEqual(got, want) {
 		t.Errorf("Traceback() = %q, want %q", got, want)
 	}
-	p := &ScriptError{Path: "prog.go", Err: &kernel.Error{Name: "panic", Value: "boom",
-		Traceback: []string{"panic: boom", "cell line 9 main.f()"}}}
+	p := &ScriptError{Path: "prog.go", callLine: 21, Err: &kernel.Error{Name: "panic", Value: "boom",
+		Traceback: []string{"panic: boom", "cell line 9 in main.f", "    9 | \tpanic(\"boom\")", "cell line 21 in main", "   21 | main_()", "goroutine 1"}}}
 	if got, want := p.Error(), "prog.go:9: panic: boom"; got != want {
 		t.Errorf("Error() = %q, want %q", got, want)
+	}
+	want = []string{"prog.go:9: in main.f", "    9 | \tpanic(\"boom\")", "goroutine 1"}
+	if got := p.Traceback(); !reflect.DeepEqual(got, want) {
+		t.Errorf("Traceback() = %q, want %q", got, want)
 	}
 }
