@@ -78,10 +78,7 @@ func baseline(method Method, pool *Pool, ai []bool, humans annotate.Annotator, h
 	if err != nil {
 		return nil, err
 	}
-	st := &loopState{pool: pool, s: s, labels: slices.Clone(ai), human: make([]bool, n), weight: make([]float64, n)}
-	for i := range st.weight {
-		st.weight[i] = 1
-	}
+	st := newLoopState(pool, s, ai)
 	var notes []string
 	switch method {
 	case AIOnly:

@@ -64,7 +64,8 @@ type Config struct {
 	MinDistance float64
 	// Train fits the reward model; nil means DefaultTrainer.
 	Train TrainFunc
-	// Seed seeds the shard and the ordering of equal margins.
+	// Seed seeds the shard, the ordering of equal margins and the sample
+	// of the Random baseline.
 	Seed uint64
 }
 
@@ -77,6 +78,7 @@ type settings struct {
 	headTrust float64 // 1 − β
 }
 
+// settle checks c and fills in its defaults for a pool of n pairs.
 func (c Config) settle(n int) (settings, error) {
 	s := settings{Config: c}
 	if c.Iterations < 0 {
@@ -262,12 +264,20 @@ type loopState struct {
 	used   int       // human labels so far
 }
 
-func run(pool *Pool, ai []bool, humans annotate.Annotator, s settings, t progress) (*Result, error) {
+// newLoopState starts from the AI labels ai, every pair weighing 1.
+func newLoopState(pool *Pool, s settings, ai []bool) *loopState {
 	n := pool.Pairs.Len()
 	st := &loopState{pool: pool, s: s, labels: slices.Clone(ai), human: make([]bool, n), weight: make([]float64, n)}
 	for i := range st.weight {
 		st.weight[i] = 1
 	}
+	return st
+}
+
+// run is Run with checked settings, reporting to t.
+func run(pool *Pool, ai []bool, humans annotate.Annotator, s settings, t progress) (*Result, error) {
+	n := pool.Pairs.Len()
+	st := newLoopState(pool, s, ai)
 	res := &Result{Shard: s.shard}
 	if s.budget == 0 {
 		res.Notes = append(res.Notes, "no human budget: the loop only flips and backs off AI labels")

@@ -225,10 +225,7 @@ func BenchmarkIteration(b *testing.B) {
 	oracle := &annotate.Oracle{Truth: p.pool.Truth}
 	b.ResetTimer()
 	for range b.N {
-		st := &loopState{pool: p.pool, s: s, labels: slices.Clone(p.ai), human: make([]bool, len(p.ai)), weight: make([]float64, len(p.ai))}
-		for i := range st.weight {
-			st.weight[i] = 1
-		}
+		st := newLoopState(p.pool, s, p.ai)
 		model, err := train(s.Train, p.pool.Pairs, s.shard, st.labels, st.weight)
 		if err != nil {
 			b.Fatal(err)
