@@ -77,6 +77,26 @@ func TestPersonAnswers(t *testing.T) {
 	}
 }
 
+func TestPersonShow(t *testing.T) {
+	var out strings.Builder
+	var shown []int
+	pairs := testPairs(2)
+	pairs[1].Chosen = strings.Repeat("long ", 10)
+	p := &Person{Pairs: pairs, In: strings.NewReader("b\n"), Out: &out, MaxChars: 8,
+		Show: func(pair int, x pref.Pair) {
+			shown = append(shown, pair)
+			if x.Chosen != "long lon […]" {
+				t.Errorf("shown text %q, want it cut to 8 characters", x.Chosen)
+			}
+		}}
+	if a, err := p.Annotate(1); err != nil || a {
+		t.Fatalf("got %v, %v; want B", a, err)
+	}
+	if len(shown) != 1 || shown[0] != 1 || strings.Contains(out.String(), "long") {
+		t.Errorf("shown %v; output %q", shown, out.String())
+	}
+}
+
 func TestJournalResumes(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "answers.jsonl")
 	// First session: two answers, then the person stops.

@@ -31,6 +31,10 @@ type Person struct {
 	// MaxChars cuts each text shown to that many characters; 0 means 2000,
 	// negative shows whole texts.
 	MaxChars int
+	// Show, when not nil, shows the pair instead of writing its texts to
+	// Out (a notebook cell can render it with the display package); the
+	// question is still written to Out.
+	Show func(pair int, texts pref.Pair)
 
 	lines *bufio.Reader
 }
@@ -52,7 +56,10 @@ func (p *Person) Annotate(pair int) (bool, error) {
 		out = os.Stdout
 	}
 	x := p.Pairs[pair]
-	if _, err := fmt.Fprintf(out, "── pair %d ──\nPROMPT:\n%s\n\n[A]:\n%s\n\n[B]:\n%s\n\n",
+	if p.Show != nil {
+		x.Prompt, x.Chosen, x.Rejected = p.cut(x.Prompt), p.cut(x.Chosen), p.cut(x.Rejected)
+		p.Show(pair, x)
+	} else if _, err := fmt.Fprintf(out, "── pair %d ──\nPROMPT:\n%s\n\n[A]:\n%s\n\n[B]:\n%s\n\n",
 		pair, p.cut(x.Prompt), p.cut(x.Chosen), p.cut(x.Rejected)); err != nil {
 		return false, fmt.Errorf("annotate: showing pair %d: %w", pair, err)
 	}
