@@ -64,14 +64,23 @@ func ` + recoverFunc + `() {
 	}
 }
 
+type _golignBundler interface {
+	MIMEBundle() (map[string]any, map[string]any)
+}
+
 func ` + resultHelper + `(values ...any) {
+	` + hookPkg + `.Results(len(values))
 	for i, v := range values {
-		if b, ok := v.(interface{ MIMEBundle() (map[string]any, map[string]any) }); ok {
+		// A type switch: the interpreter fails on methods of a value
+		// asserted with v.(T).
+		switch b := v.(type) {
+		case _golignBundler:
 			data, metadata := b.MIMEBundle()
 			` + hookPkg + `.Rich(i, data, metadata)
+		default:
+			` + hookPkg + `.Value(i, v)
 		}
 	}
-	` + hookPkg + `.Result(values...)
 }
 `
 
@@ -95,9 +104,14 @@ func (s *Session) evalPrelude() (any, error) {
 // hooks returns the compiled functions of the prelude, bound to s.
 func (s *Session) hooks() interp.Exports {
 	return interp.Exports{hookPath + "/" + hookPkg: {
-		"Result": reflect.ValueOf(func(values ...any) {
+		"Results": reflect.ValueOf(func(n int) {
 			if s.results != nil {
-				s.results.values = values
+				s.results.values = make([]any, n)
+			}
+		}),
+		"Value": reflect.ValueOf(func(i int, v any) {
+			if s.results != nil && i < len(s.results.values) {
+				s.results.values[i] = v
 			}
 		}),
 		"Rich": reflect.ValueOf(func(i int, data, metadata map[string]any) {

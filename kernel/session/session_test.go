@@ -1,7 +1,10 @@
 package session
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
+	"image/png"
 	"fmt"
 	"os"
 	"reflect"
@@ -563,6 +566,90 @@ func TestMagics(t *testing.T) {
 		}
 		if got, _ := mustExec(t, s, "import \"strings\"\nstrings.Repeat(\"a\", 2)").result(); got != `"aa"` {
 			t.Errorf("after reset: %s", got)
+		}
+	})
+}
+
+func TestRichResultsAndDisplays(t *testing.T) {
+	s := newSession(t)
+	mustExec(t, s, "import (\"image\"; \"image/color\"; \"github.com/golign/golign/kernel/display\"; \"gonum.org/v1/plot\"; \"gonum.org/v1/plot/plotter\")")
+	t.Run("display value as result", func(t *testing.T) {
+		r := mustExec(t, s, `display.HTML("<b>bold</b>")`)
+		res := r.kinds("result")
+		if len(res) != 1 || res[0].data["text/html"] != "<b>bold</b>" {
+			t.Errorf("results %+v", res)
+		}
+	})
+	t.Run("constructor as a statement displays", func(t *testing.T) {
+		r := mustExec(t, s, "display.Markdown(\"# one\")\nx := 1\ndisplay.Markdown(\"# two\")\nx")
+		d := r.kinds("display")
+		if len(d) != 2 || d[0].data["text/markdown"] != "# one" || d[1].data["text/markdown"] != "# two" {
+			t.Errorf("displays %+v", d)
+		}
+		if got, _ := r.result(); got != "1" {
+			t.Errorf("result %q", got)
+		}
+	})
+	t.Run("image result", func(t *testing.T) {
+		r := mustExec(t, s, "img := image.NewRGBA(image.Rect(0, 0, 4, 3))\nimg.Set(1, 1, color.White)\nimg")
+		res := r.kinds("result")
+		if len(res) != 1 {
+			t.Fatalf("results %+v", res)
+		}
+		b, err := base64.StdEncoding.DecodeString(res[0].data["image/png"].(string))
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(bytes.NewReader(b))
+		if err != nil || img.Bounds().Dx() != 4 || img.Bounds().Dy() != 3 {
+			t.Errorf("decoded %v, %v", img.Bounds(), err)
+		}
+	})
+	t.Run("plot result", func(t *testing.T) {
+		r := mustExec(t, s, "p := plot.New()\npts := plotter.XYs{{X: 0, Y: 1}, {X: 1, Y: 3}}\nl, _ := plotter.NewLine(pts)\np.Add(l)\np")
+		res := r.kinds("result")
+		if len(res) != 1 || res[0].data["image/png"] == nil {
+			t.Fatalf("results %+v", res)
+		}
+	})
+	t.Run("interpreted type with a bundle method", func(t *testing.T) {
+		r := mustExec(t, s, "type badge struct{ label string }\nfunc (b badge) MIMEBundle() (map[string]any, map[string]any) {\n\treturn map[string]any{\"text/html\": \"<span>\" + b.label + \"</span>\"}, nil\n}\nbadge{\"ok\"}")
+		res := r.kinds("result")
+		if len(res) != 1 || res[0].data["text/html"] != "<span>ok</span>" {
+			t.Errorf("results %+v", res)
+		}
+	})
+	t.Run("area updated from a later cell", func(t *testing.T) {
+		r1 := mustExec(t, s, "area := display.New()\narea.Show(\"first\")")
+		r2 := mustExec(t, s, "area.Update(display.HTML(\"<i>second</i>\"))")
+		d, u := r1.kinds("display"), r2.kinds("update")
+		if len(d) != 1 || len(u) != 1 || d[0].name == "" || d[0].name != u[0].name || u[0].data["text/html"] != "<i>second</i>" {
+			t.Errorf("display %+v, update %+v", d, u)
+		}
+	})
+	t.Run("display after print keeps the order", func(t *testing.T) {
+		r := mustExec(t, s, "import \"fmt\"\nfmt.Println(\"before\")\ndisplay.Show(\"shown\")\nfmt.Println(\"after\")")
+		var order []string
+		for _, e := range r.events {
+			switch e.kind {
+			case "stream":
+				order = append(order, strings.TrimSpace(e.text))
+			case "display":
+				order = append(order, "display")
+			}
+		}
+		if strings.Join(order, ",") != "before,display,after" {
+			t.Errorf("order %v", order)
+		}
+	})
+	t.Run("progress of a library job", func(t *testing.T) {
+		r := mustExec(t, s, "import \"github.com/golign/golign/alignment/job\"\ntask := job.Start(\"steps\", 5)\nfor i := 0; i < 5; i++ {\n\ttask.Step(1)\n}\ntask.Done(nil)")
+		d, u := r.kinds("display"), r.kinds("update")
+		if len(d) != 1 || len(u) == 0 {
+			t.Fatalf("displays %d, updates %d", len(d), len(u))
+		}
+		if text := u[len(u)-1].data["text/plain"].(string); !strings.Contains(text, "5/5") || !strings.Contains(text, "done") {
+			t.Errorf("final progress %q", text)
 		}
 	})
 }
