@@ -85,6 +85,14 @@ func runInstall(args []string) error {
 	return nil
 }
 
+// warnIfTemporary warns when the kernelspec would start a binary that "go
+// run" built in a temporary directory and deletes on exit.
+func warnIfTemporary(exe string) {
+	if strings.Contains(exe, string(filepath.Separator)+"go-build") {
+		fmt.Fprintf(os.Stderr, "golign install: warning: %s is a temporary binary of \"go run\"; the kernelspec will not work once it is gone (build golign and install from the built binary)\n", exe)
+	}
+}
+
 // writeKernelSpec writes kernel.json and the logos into dir, and nothing
 // anywhere else.
 func writeKernelSpec(dir string) error {
@@ -95,6 +103,7 @@ func writeKernelSpec(dir string) error {
 	if resolved, err := filepath.EvalSymlinks(exe); err == nil {
 		exe = resolved
 	}
+	warnIfTemporary(exe)
 	spec := kernelSpec{
 		Argv:          []string{exe, "kernel", "-f", "{connection_file}"},
 		DisplayName:   "Go (golign)",
