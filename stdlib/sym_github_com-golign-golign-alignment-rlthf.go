@@ -28,6 +28,7 @@ func init() {
 		"NoHuman":              reflect.ValueOf(constant.MakeFromLiteral("-1", token.INT, 0)),
 		"OrientTexts":          reflect.ValueOf(rlthf.OrientTexts),
 		"PoolFromLabelled":     reflect.ValueOf(rlthf.PoolFromLabelled),
+		"PoolFromTruth":        reflect.ValueOf(rlthf.PoolFromTruth),
 		"RLTHF":                reflect.ValueOf(rlthf.RLTHF),
 		"RLTHFNoAmplification": reflect.ValueOf(rlthf.RLTHFNoAmplification),
 		"RLTHFNoAutoFlip":      reflect.ValueOf(rlthf.RLTHFNoAutoFlip),
