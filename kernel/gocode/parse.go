@@ -4,7 +4,6 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"strings"
 )
 
 // A parsedCell is a cell split into the declarations it makes (imports,
@@ -168,24 +167,4 @@ func withoutComments(toks []scannedToken) []scannedToken {
 		}
 	}
 	return out
-}
-
-// cellOffset converts a position in one of the parsed files back to a byte
-// offset in the cell.
-func (p *parsedCell) cellOffset(pos token.Pos, inDecls bool) int {
-	off := p.fset.Position(pos).Offset
-	if inDecls {
-		return off - len(declPrefix)
-	}
-	return off - len(stmtPrefix)
-}
-
-// sourceOf returns the cell's text of node, which lies in the declarations
-// file.
-func (p *parsedCell) sourceOf(code string, node ast.Node) string {
-	start, end := p.cellOffset(node.Pos(), true), p.cellOffset(node.End(), true)
-	if start < 0 || end > len(code) || start > end {
-		return ""
-	}
-	return strings.TrimSpace(code[start:end])
 }
