@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/golign/golign/kernel/nbformat"
 )
@@ -169,4 +170,19 @@ func TestFormatDuration(t *testing.T) {
 			t.Errorf("FormatDuration(%v) = %q, want %q", tt.d, got, tt.want)
 		}
 	}
+}
+
+func FuzzHighlightGo(f *testing.F) {
+	f.Add("x := 1 // one\nfmt.Println(x < 2)\n")
+	f.Add("func f() string { return `raw\n` + \"q\\\"\" }")
+	f.Add("%time heavy()\n/* open")
+	f.Fuzz(func(t *testing.T, src string) {
+		if !utf8.ValidString(src) {
+			return
+		}
+		// Highlighting only adds markup: the text shown is the source.
+		if got, want := text(HighlightGo(src)), strings.ReplaceAll(src, "\r\n", "\n"); got != want {
+			t.Errorf("HighlightGo(%q) shows %q", src, got)
+		}
+	})
 }
