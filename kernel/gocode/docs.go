@@ -116,3 +116,21 @@ func Lookup(pkgPath, name string) (Doc, bool) {
 	}
 	return d, true
 }
+
+// IsGeneric reports whether the function or type name of the package
+// pkgPath is generic. Symbol tables cannot hold generic names, so a cell
+// using one gets "undefined selector" from the interpreter; the session can
+// use IsGeneric to say why instead.
+func IsGeneric(pkgPath, name string) bool {
+	d, ok := Lookup(pkgPath, name)
+	if !ok {
+		return false
+	}
+	switch d.Kind {
+	case KindFunc:
+		return strings.HasPrefix(d.Decl, "func "+name+"[")
+	case KindType:
+		return strings.HasPrefix(d.Decl, "type "+name+"[")
+	}
+	return false
+}

@@ -229,3 +229,23 @@ func TestLookupCoversSymbolTables(t *testing.T) {
 		t.Errorf("no documentation for %d names (run go generate ./kernel/gocode/...): %v", len(missing), missing[:min(len(missing), 20)])
 	}
 }
+
+func TestIsGeneric(t *testing.T) {
+	tests := []struct {
+		pkg, name string
+		want      bool
+	}{
+		{"sync", "OnceValue", true},
+		{"iter", "Seq", true},
+		{"sync/atomic", "Pointer", true},
+		{"sync", "OnceFunc", false},
+		{"fmt", "Println", false},
+		{"gonum.org/v1/gonum/mat", "Dense", false},
+		{"fmt", "NoSuchName", false},
+	}
+	for _, tt := range tests {
+		if got := IsGeneric(tt.pkg, tt.name); got != tt.want {
+			t.Errorf("IsGeneric(%q, %q) = %v, want %v", tt.pkg, tt.name, got, tt.want)
+		}
+	}
+}
