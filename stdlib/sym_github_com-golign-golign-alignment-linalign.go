@@ -31,6 +31,7 @@ func init() {
 		"Responses":               reflect.ValueOf(linalign.Responses),
 		"SequenceLogits":          reflect.ValueOf(linalign.SequenceLogits),
 		"StepDistribution":        reflect.ValueOf(linalign.StepDistribution),
+		"Table":                   reflect.ValueOf(linalign.Table),
 		"TaskCandidates":          reflect.ValueOf(linalign.TaskCandidates),
 
 		// type definitions

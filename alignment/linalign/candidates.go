@@ -1,0 +1,181 @@
+package linalign
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/golign/golign/alignment/loglinear"
+	"github.com/golign/golign/alignment/policy"
+)
+
+// Point is a decoder on the reward–KL plane of a finite candidate set.
+type Point struct {
+	// Param is the ratio of a linear-alignment point or the β of a
+	// frontier point.
+	Param float64
+	// Reward is E_π[Q(x, y)] averaged over prompts.
+	Reward float64
+	// KL is KL(π(·|x) ‖ π₀(·|x)) averaged over prompts.
+	KL float64
+}
+
+// CandidatePoints returns the exact reward and KL of the linear-alignment
+// rule at each ratio on finite candidate sets: prompt x has candidates
+// y = 0..K_x−1 with principle logits principle[x][y] (ℓ_p, e.g. log π(y|p, x)
+// of whole responses), base logits base[x][y] (ℓ₀) and rewards
+// rewards[x][y]. The rule's distribution over candidates is
+// StepDistribution at cfg's temperature and top-p with that ratio (a ratio
+// of 0 is the principle prompt alone); the KL is to π₀ = softmax(ℓ₀/T).
+// When ℓ_p − ℓ₀ = c·Q, T = 1 and top-p is 1, the point lies on the Frontier
+// at β = 1/((1+ratio)·c).
+func CandidatePoints(principle, base, rewards [][]float64, ratios []float64, cfg Config) ([]Point, error) {
+	if err := checkCandidates(base, rewards); err != nil {
+		return nil, err
+	}
+	if err := checkCandidates(principle, rewards); err != nil {
+		return nil, fmt.Errorf("%w (principle logits)", err)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	out := make([]Point, len(ratios))
+	for k, ratio := range ratios {
+		if math.IsNaN(ratio) || math.IsInf(ratio, 0) {
+			return nil, fmt.Errorf("linalign: ratio %d is %v", k, ratio)
+		}
+		out[k] = meanPoint(ratio, base, rewards, cfg.temperature(), func(x int) []float64 {
+			return alignedStep(principle[x], base[x], ratio, cfg.temperature(), cfg.topP(), cfg.Greedy)
+		})
+	}
+	return out, nil
+}
+
+// Frontier returns the exact reward–KL frontier of finite candidate sets:
+// for each β > 0, π_β(y|x) ∝ π₀(y|x)·exp(Q(x, y)/β) with π₀ = softmax(ℓ₀/T)
+// at cfg's temperature, the maximiser of E_π[Q] − β·KL(π‖π₀) (e.g. Rafailov
+// et al. 2023, eq. 4). No distribution over the candidates reaches a higher
+// mean reward at the same KL. base and rewards are as in CandidatePoints.
+func Frontier(base, rewards [][]float64, betas []float64, cfg Config) ([]Point, error) {
+	if err := checkCandidates(base, rewards); err != nil {
+		return nil, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	t := cfg.temperature()
+	out := make([]Point, len(betas))
+	for k, beta := range betas {
+		if !(beta > 0) {
+			return nil, fmt.Errorf("linalign: β %d is %v, must be > 0", k, beta)
+		}
+		out[k] = meanPoint(beta, base, rewards, t, func(x int) []float64 {
+			tilted := make([]float64, len(base[x]))
+			for y, l := range base[x] {
+				tilted[y] = l/t + rewards[x][y]/beta
+			}
+			return softmax(tilted)
+		})
+	}
+	return out, nil
+}
+
+// meanPoint averages the reward and the KL to softmax(base/T) of the
+// per-prompt distributions dist(x).
+func meanPoint(param float64, base, rewards [][]float64, temperature float64, dist func(x int) []float64) Point {
+	pt := Point{Param: param}
+	for x := range base {
+		q := dist(x)
+		for y, p := range q {
+			pt.Reward += p * rewards[x][y]
+		}
+		pt.KL += stepKL(q, base[x], temperature)
+	}
+	n := float64(len(base))
+	pt.Reward /= n
+	pt.KL /= n
+	return pt
+}
+
+func softmax(logits []float64) []float64 {
+	p := policy.LogSoftmax(nil, logits)
+	for i := range p {
+		p[i] = math.Exp(p[i])
+	}
+	return p
+}
+
+// checkCandidates reports logits and rewards whose shapes disagree or
+// that are not finite.
+func checkCandidates(logits, rewards [][]float64) error {
+	if len(logits) == 0 {
+		return fmt.Errorf("linalign: no prompts")
+	}
+	if len(logits) != len(rewards) {
+		return fmt.Errorf("linalign: logits for %d prompts but rewards for %d", len(logits), len(rewards))
+	}
+	for x := range logits {
+		if len(logits[x]) == 0 || len(logits[x]) != len(rewards[x]) {
+			return fmt.Errorf("linalign: prompt %d has %d logits and %d rewards", x, len(logits[x]), len(rewards[x]))
+		}
+		for y := range logits[x] {
+			if math.IsNaN(logits[x][y]) || math.IsInf(logits[x][y], 0) || math.IsNaN(rewards[x][y]) || math.IsInf(rewards[x][y], 0) {
+				return fmt.Errorf("linalign: prompt %d, candidate %d: logit %v, reward %v must be finite", x, y, logits[x][y], rewards[x][y])
+			}
+		}
+	}
+	return nil
+}
+
+// LogLinearLogits returns the logits log π_ref(y|x) + θᵀφ(x, y) of every
+// candidate of every prompt of a log-linear policy, the form CandidatePoints
+// and Frontier take.
+func LogLinearLogits(p *loglinear.Policy) ([][]float64, error) {
+	if p == nil {
+		return nil, fmt.Errorf("linalign: nil log-linear policy")
+	}
+	out := make([][]float64, p.NumPrompts())
+	for x := range out {
+		l, err := p.Logits(x)
+		if err != nil {
+			return nil, err
+		}
+		out[x] = l
+	}
+	return out, nil
+}
+
+// SequenceLogits scores finite candidate sets with a language model:
+// principle[x][y] = log π(y | Principle ++ Prompt) and
+// base[x][y] = log π(y | Prompt) for candidate response y of context x,
+// the sequence-level logits of CandidatePoints and Frontier (their softmax
+// is π renormalised over the candidates).
+func SequenceLogits(p policy.Policy, contexts []policy.Context, candidates [][][]int) (principle, base [][]float64, err error) {
+	if len(contexts) != len(candidates) {
+		return nil, nil, fmt.Errorf("linalign: %d contexts but %d candidate sets", len(contexts), len(candidates))
+	}
+	var ctxs []policy.Context
+	var resp [][]int
+	for x, c := range contexts {
+		if len(candidates[x]) == 0 {
+			return nil, nil, fmt.Errorf("linalign: context %d has no candidates", x)
+		}
+		for _, y := range candidates[x] {
+			ctxs = append(ctxs, c, policy.Context{Prompt: c.Prompt})
+			resp = append(resp, y, y)
+		}
+	}
+	lp, err := policy.LogProbs(p, ctxs, resp)
+	if err != nil {
+		return nil, nil, fmt.Errorf("linalign: %w", err)
+	}
+	principle, base = make([][]float64, len(contexts)), make([][]float64, len(contexts))
+	k := 0
+	for x := range contexts {
+		for range candidates[x] {
+			principle[x] = append(principle[x], lp[k])
+			base[x] = append(base[x], lp[k+1])
+			k += 2
+		}
+	}
+	return principle, base, nil
+}

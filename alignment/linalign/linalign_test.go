@@ -1,0 +1,437 @@
+package linalign
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/stat/distuv"
+
+	"github.com/golign/golign/alignment/loglinear"
+	"github.com/golign/golign/alignment/policy"
+)
+
+// markov is a policy over vocab tokens whose next-token logits depend on the
+// last token and on whether the principle token (id 0) occurs in the
+// sequence: logits base[last] without it and base[last] + shift[last] with it.
+type markov struct {
+	base, shift [][]float64
+}
+
+const principleToken = 0
+
+func newMarkov(vocab int, seed uint64) *markov {
+	rng := rand.New(rand.NewPCG(seed, 7))
+	m := &markov{}
+	for i := 0; i < vocab; i++ {
+		b, s := make([]float64, vocab), make([]float64, vocab)
+		for j := range b {
+			b[j], s[j] = rng.NormFloat64(), rng.NormFloat64()
+		}
+		m.base, m.shift = append(m.base, b), append(m.shift, s)
+	}
+	return m
+}
+
+func (m *markov) VocabSize() int     { return len(m.base) }
+func (m *markov) ContextLength() int { return 0 }
+
+// next returns the logits following tokens.
+func (m *markov) next(tokens []int) []float64 {
+	last := tokens[len(tokens)-1]
+	l := slices.Clone(m.base[last])
+	if slices.Contains(tokens, principleToken) {
+		for j := range l {
+			l[j] += m.shift[last][j]
+		}
+	}
+	return l
+}
+
+func (m *markov) Logits(tokens []int) (*mat.Dense, error) {
+	if err := policy.CheckTokens(tokens, m.VocabSize(), 0); err != nil || len(tokens) == 0 {
+		return nil, fmt.Errorf("bad tokens %v: %v", tokens, err)
+	}
+	out := mat.NewDense(len(tokens), m.VocabSize(), nil)
+	for t := range tokens {
+		out.SetRow(t, m.next(tokens[:t+1]))
+	}
+	return out, nil
+}
+
+// TestClosedFormLogLinear checks the paper's §3 identity on a log-linear
+// policy whose principle shifts the logits by exactly c·Q: the rule's
+// distribution is π₀·exp((1+ratio)·c·Q)/Z, the KL-regularised optimum at
+// β = 1/((1+ratio)·c), and its reward–KL point lies on the frontier.
+func TestClosedFormLogLinear(t *testing.T) {
+	const d, prompts, cands, c = 4, 5, 7, 0.7
+	rng := rand.New(rand.NewPCG(1, 2))
+	w := make([]float64, d)
+	theta0 := make([]float64, d)
+	for i := range w {
+		w[i], theta0[i] = rng.NormFloat64(), rng.NormFloat64()
+	}
+	base := &loglinear.Policy{Theta: theta0}
+	var rewards [][]float64
+	for x := 0; x < prompts; x++ {
+		phi := mat.NewDense(cands, d, nil)
+		ref := make([]float64, cands)
+		q := make([]float64, cands)
+		for y := 0; y < cands; y++ {
+			for k := 0; k < d; k++ {
+				phi.Set(y, k, rng.NormFloat64())
+				q[y] += w[k] * phi.At(y, k)
+			}
+			ref[y] = rng.NormFloat64()
+		}
+		base.Features = append(base.Features, phi)
+		base.RefLogProbs = append(base.RefLogProbs, ref)
+		rewards = append(rewards, q)
+	}
+	thetaP := slices.Clone(theta0)
+	for k := range thetaP {
+		thetaP[k] += c * w[k]
+	}
+	withPrinciple := base.WithTheta(thetaP)
+	l0, err := LogLinearLogits(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lp, err := LogLinearLogits(withPrinciple)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ratio := range []float64{0.5, 1, 3, 5} {
+		cfg := Config{Ratio: ratio, Temperature: 1, TopP: 1}
+		beta := 1 / ((1 + ratio) * c)
+		for x := 0; x < prompts; x++ {
+			got, err := StepDistribution(lp[x], l0[x], cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := base.Tilted(x, rewards[x], beta)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for y := range want {
+				if math.Abs(got[y]-want[y]) > 1e-9 {
+					t.Errorf("ratio %v prompt %d candidate %d: rule %v, closed form %v", ratio, x, y, got[y], want[y])
+				}
+			}
+		}
+		pts, err := CandidatePoints(lp, l0, rewards, []float64{ratio}, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		front, err := Frontier(l0, rewards, []float64{beta}, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if math.Abs(pts[0].Reward-front[0].Reward) > 1e-9 || math.Abs(pts[0].KL-front[0].KL) > 1e-9 {
+			t.Errorf("ratio %v: point %+v is not the frontier point %+v", ratio, pts[0], front[0])
+		}
+		var wantKL float64
+		for x := 0; x < prompts; x++ {
+			// π ∝ π₀·exp((1+r)·c·Q) is the log-linear policy θ₀ + (1+r)·c·w.
+			thetaR := make([]float64, d)
+			for k := range thetaR {
+				thetaR[k] = theta0[k] + (1+ratio)*c*w[k]
+			}
+			tilted := base.WithTheta(thetaR)
+			kl, err := loglinear.KL(tilted, base, x)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantKL += kl / prompts
+		}
+		if math.Abs(pts[0].KL-wantKL) > 1e-9 {
+			t.Errorf("ratio %v: KL %v, loglinear.KL %v", ratio, pts[0].KL, wantKL)
+		}
+	}
+}
+
+// TestFrontierDominates checks that no linear-alignment point on candidate
+// sets with a noisy shift beats the exact frontier: at the frontier's β
+// with the same KL, reward is at least as high.
+func TestFrontierDominates(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var l0, lp, q [][]float64
+	for x := 0; x < 4; x++ {
+		var a, b, r []float64
+		for y := 0; y < 6; y++ {
+			a = append(a, rng.NormFloat64())
+			r = append(r, rng.NormFloat64())
+			b = append(b, a[y]+0.5*r[y]+0.5*rng.NormFloat64())
+		}
+		l0, lp, q = append(l0, a), append(lp, b), append(q, r)
+	}
+	cfg := Config{Temperature: 1, TopP: 1}
+	pts, err := CandidatePoints(lp, l0, q, []float64{0, 1, 3}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pt := range pts {
+		// Bisect β so that the frontier's KL equals the point's.
+		lo, hi := 1e-3, 1e3
+		for i := 0; i < 200; i++ {
+			mid := math.Sqrt(lo * hi)
+			f, _ := Frontier(l0, q, []float64{mid}, cfg)
+			if f[0].KL > pt.KL {
+				lo = mid
+			} else {
+				hi = mid
+			}
+		}
+		f, _ := Frontier(l0, q, []float64{hi}, cfg)
+		if pt.Reward > f[0].Reward+1e-9 {
+			t.Errorf("ratio %v: reward %v above the frontier's %v at KL %v", pt.Param, pt.Reward, f[0].Reward, pt.KL)
+		}
+	}
+}
+
+// exactTwoSteps enumerates the distribution of the first two response
+// tokens of Decode on the markov policy, from the step rule.
+func exactTwoSteps(m *markov, ctx policy.Context, cfg Config) map[[2]int]float64 {
+	out := map[[2]int]float64{}
+	full := ctx.Tokens()
+	q1, _ := StepDistribution(m.next(full), m.next(ctx.Prompt), cfg)
+	for a, pa := range q1 {
+		if pa == 0 {
+			continue
+		}
+		q2, _ := StepDistribution(m.next(append(slices.Clone(full), a)), m.next(append(slices.Clone(ctx.Prompt), a)), cfg)
+		for b, pb := range q2 {
+			if pb > 0 {
+				out[[2]int{a, b}] += pa * pb
+			}
+		}
+	}
+	return out
+}
+
+// TestSamplingFrequencies checks Decode's sampled two-token responses
+// against the exact distribution of the lockstep rule with a chi-square
+// bound (the test fails by chance with probability 1e-4 at most).
+func TestSamplingFrequencies(t *testing.T) {
+	m := newMarkov(5, 11)
+	ctx := policy.Context{Principle: []int{principleToken}, Prompt: []int{3}}
+	for _, cfg := range []Config{
+		{Ratio: 3, Temperature: 0.7, TopP: 0.8, MaxTokens: 2, Seed: 5},
+		{Ratio: 1, Temperature: 1, TopP: 1, MaxTokens: 2, Seed: 6},
+	} {
+		const n = 20000
+		contexts := make([]policy.Context, n)
+		for i := range contexts {
+			contexts[i] = ctx
+		}
+		samples, err := Decode(m, contexts, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		counts := map[[2]int]float64{}
+		for _, s := range samples {
+			if len(s.Tokens) != 2 {
+				t.Fatalf("response %v: want 2 tokens", s.Tokens)
+			}
+			counts[[2]int{s.Tokens[0], s.Tokens[1]}]++
+		}
+		want := exactTwoSteps(m, ctx, cfg)
+		var chi2 float64
+		for k, p := range want {
+			e := p * n
+			chi2 += (counts[k] - e) * (counts[k] - e) / e
+		}
+		for k := range counts {
+			if want[k] == 0 {
+				t.Errorf("%+v: sampled %v outside the support", cfg, k)
+			}
+		}
+		bound := distuv.ChiSquared{K: float64(len(want) - 1)}.Quantile(1 - 1e-4)
+		if chi2 > bound {
+			t.Errorf("%+v: chi-square %.1f over %d cells exceeds %.1f", cfg, chi2, len(want), bound)
+		}
+	}
+}
+
+func TestStepDistribution(t *testing.T) {
+	lp := []float64{2, 1, 0, -1}
+	l0 := []float64{1, 1, 1, 1}
+	tests := []struct {
+		name string
+		lp   []float64
+		l0   []float64
+		cfg  Config
+		want []float64
+	}{
+		// nucleus of softmax(lp/1) at 0.5 is {0}: all mass on token 0.
+		{"narrow nucleus", lp, l0, Config{Temperature: 1, TopP: 0.5}, []float64{1, 0, 0, 0}},
+		// ratio 0 at T=1, top-p 1 is the principle distribution.
+		{"principle alone", lp, l0, Config{Ratio: -1, Temperature: 1, TopP: 1}, softmax(lp)},
+		// ratio 1: ℓ* = 2ℓ_p − ℓ₀.
+		{"ratio one", lp, l0, Config{Ratio: 1, Temperature: 1, TopP: 1}, softmax([]float64{3, 1, -1, -3})},
+		// base logits −∞ make every aligned logit +∞: fall back to the principle distribution.
+		{"fallback", lp, []float64{math.Inf(-1), math.Inf(-1), math.Inf(-1), math.Inf(-1)}, Config{Temperature: 1, TopP: 1}, softmax(lp)},
+		{"greedy", lp, []float64{0, -3, 0, 0}, Config{Ratio: 1, Temperature: 1, TopP: 1, Greedy: true}, []float64{0, 1, 0, 0}},
+	}
+	for _, tc := range tests {
+		got, err := StepDistribution(tc.lp, tc.l0, tc.cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range got {
+			if math.Abs(got[i]-tc.want[i]) > 1e-12 {
+				t.Errorf("%s: got %v, want %v", tc.name, got, tc.want)
+				break
+			}
+		}
+	}
+	bad := []Config{{Ratio: math.NaN()}, {Temperature: -1}, {TopP: 1.5}, {MaxTokens: -2}}
+	for _, cfg := range bad {
+		if _, err := StepDistribution(lp, l0, cfg); err == nil {
+			t.Errorf("%+v: no error", cfg)
+		}
+	}
+	if _, err := StepDistribution(lp, l0[:2], Config{}); err == nil {
+		t.Error("mismatched lengths: no error")
+	}
+}
+
+// TestSampleKL checks Sample.KL against KL recomputed along the response
+// from the step rule, and the zero divergence of untruncated base decoding.
+func TestSampleKL(t *testing.T) {
+	m := newMarkov(6, 13)
+	ctx := policy.Context{Principle: []int{principleToken}, Prompt: []int{2, 4}}
+	cfg := Config{Ratio: 2, Temperature: 0.8, TopP: 0.9, MaxTokens: 5, Seed: 1}
+	samples, err := Decode(m, []policy.Context{ctx, ctx}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range samples {
+		full, prompt := ctx.Tokens(), slices.Clone(ctx.Prompt)
+		var want float64
+		for _, tok := range s.Tokens {
+			q, _ := StepDistribution(m.next(full), m.next(prompt), cfg)
+			kl, err := KL(q, m.next(prompt), 0.8)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want += kl
+			full, prompt = append(full, tok), append(prompt, tok)
+		}
+		if math.Abs(s.KL-want) > 1e-12 {
+			t.Errorf("KL %v, recomputed %v", s.KL, want)
+		}
+	}
+	base, err := DecodeBase(m, []policy.Context{ctx}, Config{Temperature: 0.8, TopP: 1, MaxTokens: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(base[0].KL) > 1e-12 {
+		t.Errorf("untruncated base decoding has KL %v to itself", base[0].KL)
+	}
+}
+
+// TestDeterminism checks seeding: the same seed gives the same responses,
+// and a context's response does not depend on the rest of its batch.
+func TestDeterminism(t *testing.T) {
+	m := newMarkov(6, 17)
+	var contexts []policy.Context
+	for i := 1; i < 6; i++ {
+		contexts = append(contexts, policy.Context{Principle: []int{principleToken}, Prompt: []int{i}})
+	}
+	cfg := Config{MaxTokens: 8, StopTokens: []int{5}, Seed: 9}
+	a, err := Decode(m, contexts, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := Decode(m, contexts, cfg)
+	first, _ := Decode(m, contexts[:1], cfg)
+	for i := range a {
+		if !slices.Equal(a[i].Tokens, b[i].Tokens) || slices.Contains(a[i].Tokens, 5) {
+			t.Errorf("context %d: %v then %v", i, a[i].Tokens, b[i].Tokens)
+		}
+	}
+	if !slices.Equal(first[0].Tokens, a[0].Tokens) {
+		t.Errorf("alone %v, in a batch %v", first[0].Tokens, a[0].Tokens)
+	}
+	if _, err := Decode(m, []policy.Context{{Principle: []int{0}}}, cfg); err == nil {
+		t.Error("empty prompt: no error")
+	}
+	if _, err := Decode(m, []policy.Context{{Prompt: []int{9}}}, cfg); err == nil {
+		t.Error("token outside the vocabulary: no error")
+	}
+}
+
+// TestBestOfN checks that best-of-n keeps the highest-reward candidate among
+// the base responses decoded from the streams (Seed, i·n+j).
+func TestBestOfN(t *testing.T) {
+	m := newMarkov(6, 19)
+	contexts := []policy.Context{{Prompt: []int{1}}, {Prompt: []int{2}}}
+	const n = 4
+	cfg := Config{MaxTokens: 6, Seed: 2}
+	reward := func(_ int, r []int) (float64, error) {
+		return float64(len(r)) - float64(slices.Index(r, 3)), nil
+	}
+	got, err := BestOfN(m, contexts, n, reward, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var repeated []policy.Context
+	for _, c := range contexts {
+		for j := 0; j < n; j++ {
+			repeated = append(repeated, c)
+		}
+	}
+	cands, _ := DecodeBase(m, repeated, cfg)
+	for i := range contexts {
+		best := math.Inf(-1)
+		for j := 0; j < n; j++ {
+			r, _ := reward(i, cands[i*n+j].Tokens)
+			best = math.Max(best, r)
+		}
+		if r, _ := reward(i, got[i].Tokens); r != best {
+			t.Errorf("context %d: kept reward %v, best %v", i, r, best)
+		}
+	}
+	if _, err := BestOfN(m, contexts, 0, reward, cfg); err == nil {
+		t.Error("n = 0: no error")
+	}
+}
+
+func TestDistinctNGrams(t *testing.T) {
+	tests := []struct {
+		responses [][]int
+		n         int
+		want      float64
+	}{
+		{[][]int{{1, 2, 3}, {1, 2, 4}}, 1, 4.0 / 6},
+		{[][]int{{1, 2, 3}, {1, 2, 4}}, 2, 3.0 / 4},
+		{[][]int{{1, 1, 1, 1}}, 2, 1.0 / 3},
+		{[][]int{{1}}, 2, 0},
+	}
+	for _, tc := range tests {
+		got, err := DistinctNGrams(tc.responses, tc.n)
+		if err != nil || math.Abs(got-tc.want) > 1e-15 {
+			t.Errorf("%v n=%d: %v, %v; want %v", tc.responses, tc.n, got, err, tc.want)
+		}
+	}
+	if _, err := DistinctNGrams(nil, 0); err == nil {
+		t.Error("n = 0: no error")
+	}
+}
+
+func BenchmarkDecode(b *testing.B) {
+	m := newMarkov(64, 1)
+	contexts := make([]policy.Context, 16)
+	for i := range contexts {
+		contexts[i] = policy.Context{Principle: []int{principleToken}, Prompt: []int{i + 1}}
+	}
+	for b.Loop() {
+		if _, err := Decode(m, contexts, Config{MaxTokens: 32}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
