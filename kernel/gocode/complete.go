@@ -16,7 +16,8 @@ type Completion struct {
 	// Matches are the completions, sorted by text.
 	Matches []Match
 	// CursorStart and CursorEnd delimit, in code points, the text the
-	// matches replace: the identifier being typed.
+	// matches replace: the identifier at the cursor. Matches complete
+	// its part before the cursor.
 	CursorStart, CursorEnd int
 }
 
@@ -59,7 +60,9 @@ func Complete(code string, cursor int, s Scope) Completion {
 	end := byteOffset(code, cursor)
 	start := identStart(code, end)
 	prefix := code[start:end]
-	c := Completion{CursorStart: codePoints(code, start), CursorEnd: codePoints(code, end)}
+	// A match replaces the whole identifier, also the part after the
+	// cursor.
+	c := Completion{CursorStart: codePoints(code, start), CursorEnd: codePoints(code, identEnd(code, end))}
 	if inStringOrComment(code, start) {
 		return c
 	}

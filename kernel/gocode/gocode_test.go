@@ -105,6 +105,7 @@ func TestComplete(t *testing.T) {
 		{name: "method of an interpreted type", code: "q.No", cursor: -1, want: []string{"Norm"}, wantType: KindMethod, wantSig: "func (p point) Norm() float64"},
 		{name: "method of a type declared in the cell", code: "type vec struct{ x float64 }\nfunc (v *vec) Scale(f float64) { v.x *= f }\nv := &vec{1}\nv.Sc", cursor: -1, want: []string{"Scale"}, wantType: KindMethod, wantSig: "func (v *vec) Scale(f float64)"},
 		{name: "cursor inside the code", code: "fmt.Pri(1)", cursor: 7, want: []string{"Println"}, start: 4, end: 7},
+		{name: "cursor inside an identifier", code: "fmt.Prinln(1)", cursor: 8, want: []string{"Println"}, start: 4, end: 10},
 		{name: "cursor counted in code points", code: "s := \"é\"; fmt.Pri", cursor: -1, want: []string{"Println"}, start: 14, end: 17},
 		{name: "nothing in a string", code: "s := \"fmt.Pri", cursor: -1, notWant: []string{"Println"}},
 		{name: "nothing in a comment", code: "// fo", cursor: -1, notWant: []string{"for"}},
