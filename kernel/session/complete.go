@@ -55,7 +55,7 @@ type scope struct{ s *Session }
 func (c scope) Names() []gocode.Name {
 	var names []gocode.Name
 	for name, path := range c.s.imports {
-		if path != hookPath {
+		if !strings.HasPrefix(path, "golign.session/") {
 			names = append(names, gocode.Name{Name: name, Kind: gocode.KindPackage, Path: path})
 		}
 	}

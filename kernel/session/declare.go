@@ -12,14 +12,6 @@ import (
 	"github.com/golign/golign/kernel/gocode"
 )
 
-// record is a piece of the session's history of declarations: either
-// imports or one top-level declaration.
-type record struct {
-	importSpecs []*ast.ImportSpec
-	decl        ast.Decl
-	names       []string
-}
-
 // declaredNames lists the names a top-level declaration declares; a method
 // is named Type.Method.
 func declaredNames(d ast.Decl) []string {
@@ -163,7 +155,6 @@ func (s *Session) declare(ctx context.Context, f *ast.File) error {
 				s.declared[n] = kind
 			}
 		}
-		s.history = append(s.history, record{decl: d, names: names})
 	}
 	return nil
 }
@@ -289,8 +280,8 @@ func (s *Session) poison(ctx context.Context, f *ast.File) {
 	}
 }
 
-// checkTypeRedefinitions refuses to declare again a type declared by an
-// earlier cell: the interpreter keeps the first definition without a word.
+// checkTypeRedefinitions refuses to declare a type twice in one cell.
+// (Types declared by earlier cells are redefined by rebuild.)
 func (s *Session) checkTypeRedefinitions(f *ast.File) error {
 	seen := nameSet{}
 	for _, d := range f.Decls {
@@ -301,10 +292,6 @@ func (s *Session) checkTypeRedefinitions(f *ast.File) error {
 					return &posError{pos: ts.Pos(), msg: ts.Name.Name + " redeclared in this cell"}
 				}
 				seen[ts.Name.Name] = true
-				if s.declared[ts.Name.Name] == gocode.KindType {
-					return &posError{pos: ts.Pos(), msg: fmt.Sprintf("type %s is already defined in this session, and the interpreter "+
-						"cannot change a type once defined: give the new type another name, or run %%reset and the cells again", ts.Name.Name)}
-				}
 			}
 		}
 	}

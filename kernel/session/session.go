@@ -90,7 +90,7 @@ type Session struct {
 	imports  map[string]string // name → path of the packages imported so far
 	declared map[string]string // top-level names the cells declared → gocode kind
 	sources  []string          // the cells that ran without error, oldest first
-	history  []record          // declarations, oldest first
+	history  []piece           // the import and declaration pieces run, oldest first
 	funcSigs map[string]string // signatures of the functions compiled as trampolines
 	temps    int
 	results  *cellResult
@@ -343,18 +343,23 @@ func (s *Session) parseFile(p piece) (*ast.File, error) {
 // runPiece compiles and runs one piece; last tells whether it ends the cell.
 func (s *Session) runPiece(ctx context.Context, p piece, last bool) (*bundle, error) {
 	switch p.kind {
-	case importUnit:
+	case importUnit, declUnit:
+		if p.kind == declUnit && s.redefinesType(p) {
+			defer s.rebuild(ctx, p)()
+		}
 		f, err := s.parseFile(p)
 		if err != nil {
 			return nil, err
 		}
-		return nil, s.importDecls(ctx, f)
-	case declUnit:
-		f, err := s.parseFile(p)
-		if err != nil {
-			return nil, err
+		if p.kind == importUnit {
+			err = s.importDecls(ctx, f)
+		} else {
+			err = s.declare(ctx, f)
 		}
-		return nil, s.declare(ctx, f)
+		if err == nil {
+			s.history = append(s.history, p)
+		}
+		return nil, err
 	}
 	stmts, err := s.parseStmts(p)
 	if err != nil {
@@ -559,7 +564,6 @@ func (s *Session) importDecls(ctx context.Context, f *ast.File) error {
 	for _, a := range added {
 		s.imports[a.name] = a.path
 	}
-	s.history = append(s.history, record{importSpecs: fresh})
 	return nil
 }
 

@@ -653,3 +653,28 @@ func TestRichResultsAndDisplays(t *testing.T) {
 		}
 	})
 }
+
+func TestTypeRedefinition(t *testing.T) {
+	s := newSession(t)
+	mustExec(t, s, "import \"fmt\"\ntype point struct{ x, y float64 }\nfunc (p point) String() string { return fmt.Sprintf(\"(%g, %g)\", p.x, p.y) }\nfunc (p point) sum() float64 { return p.x + p.y }")
+	mustExec(t, s, "p := point{1, 2}\nweights := []float64{0.5, 0.25}\nvar total = 10")
+	r := mustExec(t, s, "type point struct{ x, y, z float64 }\nfunc (p point) sum() float64 { return p.x + p.y + p.z }")
+	if got := r.stream("stderr"); !strings.Contains(got, "rebuilt") || !strings.Contains(got, "dropped: p\n") {
+		t.Errorf("notice %q: want the variable p of the old type dropped", got)
+	}
+	steps := []struct{ code, result string }{
+		{"point{1, 2, 3}.sum()", "6"},
+		{"point{1, 2, 3}.String()", `"(1, 2)"`},
+		{"weights[1]", "0.25"},
+		{"total", "10"},
+		{"fmt.Sprint(len(weights))", `"2"`},
+	}
+	for _, st := range steps {
+		if got, _ := mustExec(t, s, st.code).result(); got != st.result {
+			t.Errorf("%s = %s, want %s", st.code, got, st.result)
+		}
+	}
+	if reply, _ := runCell(t, s, "p"); reply.Error == nil {
+		t.Errorf("p of the old type survived the redefinition")
+	}
+}
