@@ -18,8 +18,9 @@
 //	}
 //	t.Done(nil)
 //
-// Outside a runtime (a Go program, go test) the context is Background and no
-// progress is shown.
+// Progress is shown only for tasks still running after half a second. Outside
+// a runtime (a Go program, go test) the context is Background and no progress
+// is shown.
 package job
 
 import (
@@ -98,27 +99,33 @@ func Err() error {
 	return nil
 }
 
-// minInterval is the shortest time between two progress updates.
-const minInterval = 200 * time.Millisecond
+// minInterval is the shortest time between two progress updates, and
+// showDelay how long a task runs before its progress is shown at all: a
+// computation that ends sooner leaves no trace in the output.
+const (
+	minInterval = 200 * time.Millisecond
+	showDelay   = 500 * time.Millisecond
+)
 
 // Task is one long-running computation: it counts steps, shows progress at
-// most five times a second, and tells when to stop.
+// most five times a second once it has run for half a second, and tells when
+// to stop.
 type Task struct {
 	b     *binding
-	meter Meter
+	label string
+	total int
+	start time.Time
 	done  atomic.Int64
 	last  atomic.Int64 // UnixNano of the last update
-	ended atomic.Bool
+	mu    sync.Mutex   // guards meter and ended
+	meter Meter
+	ended bool
 }
 
 // Start begins a task of total steps (0 when unknown) named label.
 func Start(label string, total int) *Task {
-	b := current.Load()
-	t := &Task{b: b}
-	if b.reporter != nil {
-		t.meter = b.reporter.Begin(label, total)
-	}
-	t.last.Store(time.Now().UnixNano())
+	t := &Task{b: current.Load(), label: label, total: total, start: time.Now()}
+	t.last.Store(t.start.UnixNano())
 	return t
 }
 
@@ -126,17 +133,28 @@ func Start(label string, total int) *Task {
 // computation should stop. It is safe for concurrent use.
 func (t *Task) Step(n int) error {
 	d := t.done.Add(int64(n))
-	if t.meter != nil {
+	if t.b.reporter != nil {
 		now := time.Now().UnixNano()
 		last := t.last.Load()
-		if now-last >= int64(minInterval) && t.last.CompareAndSwap(last, now) {
-			t.meter.Update(int(d))
+		if now-last >= int64(minInterval) && now-t.start.UnixNano() >= int64(showDelay) &&
+			t.last.CompareAndSwap(last, now) {
+			t.update(int(d))
 		}
 	}
-	if t.b.cancelled.Load() {
-		return ErrInterrupted
+	return t.Err()
+}
+
+// update shows d finished steps, starting the display on first use.
+func (t *Task) update(d int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.ended {
+		return
 	}
-	return nil
+	if t.meter == nil {
+		t.meter = t.b.reporter.Begin(t.label, t.total)
+	}
+	t.meter.Update(d)
 }
 
 // Err returns ErrInterrupted when the computation should stop, without
@@ -151,8 +169,13 @@ func (t *Task) Err() error {
 // Done ends the task; err is the computation's outcome, nil on success.
 // Calling Done more than once has no further effect.
 func (t *Task) Done(err error) {
-	if t.ended.Swap(true) || t.meter == nil {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.ended {
 		return
 	}
-	t.meter.End(int(t.done.Load()), err)
+	t.ended = true
+	if t.meter != nil {
+		t.meter.End(int(t.done.Load()), err)
+	}
 }
