@@ -1,0 +1,123 @@
+package irl
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/golign/golign/alignment/loglinear"
+)
+
+// linearProblem returns a reference policy (θ = 0) over random features and
+// the expert π ∝ π_ref·exp(w·φ).
+func linearProblem(seed uint64) (ref, expert *loglinear.Policy, w []float64) {
+	const d, prompts, cands = 5, 40, 8
+	rng := rand.New(rand.NewPCG(seed, 1))
+	ref = &loglinear.Policy{Theta: make([]float64, d)}
+	for x := 0; x < prompts; x++ {
+		phi := mat.NewDense(cands, d, nil)
+		for y := 0; y < cands; y++ {
+			for k := 0; k < d; k++ {
+				phi.Set(y, k, rng.NormFloat64())
+			}
+		}
+		ref.Features = append(ref.Features, phi)
+	}
+	w = make([]float64, d)
+	for k := range w {
+		w[k] = rng.NormFloat64()
+	}
+	return ref, ref.WithTheta(w), w
+}
+
+func cosine(a, b []float64) float64 {
+	return dot(a, b) / math.Sqrt(dot(a, a)*dot(b, b))
+}
+
+// TestRFTRecoversRewardDirection checks that RFT's explicit reward points
+// along the expert's reward, and that every method's policy moves towards
+// the expert.
+func TestRFTRecoversRewardDirection(t *testing.T) {
+	ref, expert, w := linearProblem(1)
+	demos, _, err := ExpertDemos(expert, ref, 20, 0, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := LinearConfig{Steps: 300, Seed: 3}
+	rft, err := RFTLinear(ref, demos, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := cosine(rft.Reward, w); c < 0.9 {
+		t.Errorf("RFT reward cosine to the expert's %.3f < 0.9", c)
+	}
+	sft, err := SFTLinear(ref, demos, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	irft, err := IRFTLinear(ref, demos, LinearConfig{Steps: 300, Stages: 5, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, r := range map[string]*LinearResult{"SFT": sft, "RFT": rft, "IRFT": irft} {
+		if c := cosine(r.Theta, w); c < 0.9 {
+			t.Errorf("%s policy cosine to the expert's reward %.3f < 0.9", name, c)
+		}
+		// RFT's pairs get harder as the policy improves: its loss stays near log 2.
+		if first, last := r.Losses[0], r.Losses[len(r.Losses)-1]; name != "RFT" && !(last < first) {
+			t.Errorf("%s loss did not fall: %v → %v", name, first, last)
+		}
+	}
+}
+
+// TestSpinLossGradient compares the self-play loss gradient with central
+// finite differences.
+func TestSpinLossGradient(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	diff := []float64{0.3, -1.2, 2, 0.1}
+	var deltas [][]float64
+	for i := 0; i < 6; i++ {
+		deltas = append(deltas, []float64{rng.NormFloat64(), rng.NormFloat64(), rng.NormFloat64(), rng.NormFloat64()})
+	}
+	_, grad := spinLoss(diff, deltas, 0.7)
+	const h = 1e-6
+	for k := range diff {
+		plus := append([]float64(nil), diff...)
+		minus := append([]float64(nil), diff...)
+		plus[k] += h
+		minus[k] -= h
+		lp, _ := spinLoss(plus, deltas, 0.7)
+		lm, _ := spinLoss(minus, deltas, 0.7)
+		if fd := (lp - lm) / (2 * h); math.Abs(fd-grad[k]) > 1e-7 {
+			t.Errorf("coordinate %d: gradient %v, finite difference %v", k, grad[k], fd)
+		}
+	}
+}
+
+// TestIRFTOneStageIsSPIN checks that with one stage the reference stays the
+// initial policy: the first loss is log 2 (θ = θ_t) and seeded runs repeat.
+func TestIRFTOneStageIsSPIN(t *testing.T) {
+	ref, expert, _ := linearProblem(7)
+	demos, _, _ := ExpertDemos(expert, ref, 5, 0.2, 8)
+	a, err := IRFTLinear(ref, demos, LinearConfig{Steps: 20, Seed: 9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := IRFTLinear(ref, demos, LinearConfig{Steps: 20, Seed: 9})
+	if math.Abs(a.Losses[0]-math.Log(2)) > 1e-12 {
+		t.Errorf("first loss %v, want log 2", a.Losses[0])
+	}
+	for k := range a.Theta {
+		if a.Theta[k] != b.Theta[k] {
+			t.Fatalf("seeded runs differ: %v and %v", a.Theta, b.Theta)
+		}
+	}
+	if _, err := IRFTLinear(ref, demos, LinearConfig{Steps: 2, Stages: 3}); err == nil {
+		t.Error("more stages than steps: no error")
+	}
+	if _, err := SFTLinear(ref, []Demo{{Prompt: 99}}, LinearConfig{}); err == nil {
+		t.Error("prompt out of range: no error")
+	}
+}
