@@ -8,10 +8,11 @@ import (
 )
 
 // declaredIn adds to imports (package name → path) and user (name → kind)
-// what the cell code declares, naming imported packages with nameOf, read from its tokens so that a cell still
+// what the cell code declares (only at top level when topLevel is true,
+// else also inside functions and blocks), naming imported packages with nameOf, read from its tokens so that a cell still
 // being written counts: imports, names defined with := and the names of
 // var, const, type and func declarations.
-func declaredIn(code string, nameOf func(path string) string, imports, user map[string]string) {
+func declaredIn(code string, topLevel bool, nameOf func(path string) string, imports, user map[string]string) {
 	toks, _ := scan(code)
 	var ts []scannedToken
 	for _, t := range toks {
@@ -25,7 +26,17 @@ func declaredIn(code string, nameOf func(path string) string, imports, user map[
 		}
 		return ts[i].tok
 	}
+	depth := 0 // of braces
 	for i := 0; i < len(ts); i++ {
+		switch ts[i].tok {
+		case token.LBRACE:
+			depth++
+		case token.RBRACE:
+			depth--
+		}
+		if topLevel && depth > 0 {
+			continue
+		}
 		switch ts[i].tok {
 		case token.IMPORT:
 			i = importSpecs(ts, i+1, nameOf, imports)

@@ -167,10 +167,14 @@ type resolver struct {
 	// user maps the names declared by cells (and by the cell being
 	// edited) to their kinds.
 	user map[string]string
+	// code is the cell being edited.
+	code string
+	// depth counts the variable definitions eval is following.
+	depth int
 }
 
 func newResolver(code string, s Scope) *resolver {
-	r := &resolver{scope: s, imports: map[string]string{}, byName: map[string][]string{}, user: map[string]string{}}
+	r := &resolver{scope: s, code: code, imports: map[string]string{}, byName: map[string][]string{}, user: map[string]string{}}
 	if s != nil {
 		r.symbols = s.Symbols()
 		for _, n := range s.Names() {
@@ -189,7 +193,15 @@ func newResolver(code string, s Scope) *resolver {
 	for _, paths := range r.byName {
 		sort.Strings(paths)
 	}
-	declaredIn(code, r.packageName, r.imports, r.user)
+	// The cells' sources, oldest first, then the cell being edited: the
+	// session's names come first, but what it could not tell (a name
+	// defined inside a statement, say) is read from source.
+	if s != nil {
+		for _, src := range s.Sources() {
+			declaredIn(src, true, r.packageName, r.imports, r.user)
+		}
+	}
+	declaredIn(code, false, r.packageName, r.imports, r.user)
 	return r
 }
 
@@ -268,6 +280,7 @@ func (r *resolver) eval(x ast.Expr) (operand, bool) {
 				return operand{typ: t}, true
 			}
 		}
+		return r.evalDefinition(x.Name)
 	case *ast.StarExpr:
 		o, ok := r.eval(x.X)
 		if !ok || o.typ == nil {
@@ -342,6 +355,43 @@ func (r *resolver) eval(x ast.Expr) (operand, bool) {
 		}
 	}
 	return operand{}, false
+}
+
+// maxEvalDepth bounds how many variable definitions eval follows, which
+// also stops it on definitions that refer to themselves (x = x.T()).
+const maxEvalDepth = 8
+
+// evalDefinition infers the type of a variable the interpreter does not
+// know yet (defined in the cell being edited, say) from its definition.
+func (r *resolver) evalDefinition(name string) (operand, bool) {
+	if r.depth >= maxEvalDepth {
+		return operand{}, false
+	}
+	def, ok := r.definitionOf(name, r.code)
+	if !ok {
+		return operand{}, false
+	}
+	r.depth++
+	defer func() { r.depth-- }()
+	if def.typ != nil {
+		o, ok := r.eval(def.typ)
+		if !ok || !o.isType {
+			return operand{}, false
+		}
+		return operand{typ: o.typ}, true
+	}
+	if call, ok := def.value.(*ast.CallExpr); ok && def.index > 0 {
+		f, ok := r.eval(call.Fun)
+		if !ok || f.typ == nil || f.isType || f.typ.Kind() != reflect.Func || f.typ.NumOut() <= def.index {
+			return operand{}, false
+		}
+		return operand{typ: f.typ.Out(def.index)}, true
+	}
+	o, ok := r.eval(def.value)
+	if !ok || o.isType || o.pkg != "" {
+		return operand{}, false
+	}
+	return o, true
 }
 
 // parseOperand parses the primary expression text; it returns nil for text

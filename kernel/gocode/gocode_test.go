@@ -69,6 +69,7 @@ var session = fakeScope{
 		"import \"fmt\"\n// square returns x squared.\nfunc square(x float64) float64 { return x * x }\ncount := 3",
 		"type point struct{ X, Y float64 }\n\n// Norm is the squared Euclidean norm of p.\nfunc (p point) Norm() float64 { return p.X*p.X + p.Y*p.Y }",
 		"q := point{3, 4}",
+		"for i := 0; i < 3; i++ {\n\trate := 0.5\n\t_ = rate\n}\nlearningRate := 0.1",
 	},
 }
 
@@ -104,6 +105,14 @@ func TestComplete(t *testing.T) {
 		{name: "promoted method of an embedded field", code: "canvas.Siz", cursor: -1, want: []string{"Size"}, wantType: KindMethod},
 		{name: "method of an interpreted type", code: "q.No", cursor: -1, want: []string{"Norm"}, wantType: KindMethod, wantSig: "func (p point) Norm() float64"},
 		{name: "method of a type declared in the cell", code: "type vec struct{ x float64 }\nfunc (v *vec) Scale(f float64) { v.x *= f }\nv := &vec{1}\nv.Sc", cursor: -1, want: []string{"Scale"}, wantType: KindMethod, wantSig: "func (v *vec) Scale(f float64)"},
+		{name: "variable defined in the cell by a package function", code: "m2 := mat.NewDense(2, 2, nil)\nm2.Ra", cursor: -1, want: []string{"RawMatrix", "RawRowView"}, wantType: KindMethod},
+		{name: "variable declared with a package type", code: "var d mat.Dense\nd.Ra", cursor: -1, want: []string{"RawMatrix"}, wantType: KindMethod},
+		{name: "second result of a call", code: "f, err := os.Open(\"x\")\nerr.Err", cursor: -1, want: []string{"Error"}, wantType: KindMethod},
+		{name: "first result of a call", code: "f, err := os.Open(\"x\")\nf.Na", cursor: -1, want: []string{"Name"}, wantType: KindMethod},
+		{name: "chain of definitions", code: "a := mat.NewDense(2, 2, nil)\nb := a.T()\nb.Di", cursor: -1, want: []string{"Dims"}, wantType: KindMethod},
+		{name: "self-referring definition", code: "z = z.T()\nz.Di", cursor: -1, notWant: []string{"Dims"}},
+		{name: "name from an earlier cell's source", code: "lea", cursor: -1, want: []string{"learningRate"}, wantType: KindVar},
+		{name: "no block-local name of an earlier cell", code: "ra", cursor: -1, notWant: []string{"rate"}},
 		{name: "cursor inside the code", code: "fmt.Pri(1)", cursor: 7, want: []string{"Println"}, start: 4, end: 7},
 		{name: "cursor inside an identifier", code: "fmt.Prinln(1)", cursor: 8, want: []string{"Println"}, start: 4, end: 10},
 		{name: "cursor counted in code points", code: "s := \"é\"; fmt.Pri", cursor: -1, want: []string{"Println"}, start: 14, end: 17},

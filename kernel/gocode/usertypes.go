@@ -5,27 +5,37 @@ import (
 	"go/token"
 )
 
-// userTypeName returns the name of the type the cells declared for the
-// variable name, read from source: var name T, var name = T{...},
-// name := T{...} or name := &T{...}. It serves values of interpreted types,
-// whose methods reflect does not see.
-func (r *resolver) userTypeName(name, code string) (string, bool) {
+// definition is where the cells define a variable: its declared type, or
+// the expression assigned to it (result index of a multi-value call).
+type definition struct {
+	typ, value ast.Expr
+	index      int
+}
+
+// definitionOf finds the newest definition of the variable name in the
+// cell being edited, then in the cells run, newest first: var name T,
+// var name = x, name := x, name = x or a, name := f().
+func (r *resolver) definitionOf(name, code string) (definition, bool) {
 	for _, src := range r.cellSources(code) {
 		p, ok := parsePrefix(src)
 		if !ok {
 			continue
 		}
-		found := ""
+		var def definition
+		found := false
 		visit := func(n ast.Node) bool {
 			switch n := n.(type) {
 			case *ast.AssignStmt:
-				if n.Tok != token.DEFINE && n.Tok != token.ASSIGN || len(n.Lhs) != len(n.Rhs) {
+				if n.Tok != token.DEFINE && n.Tok != token.ASSIGN {
 					return true
 				}
 				for i, lhs := range n.Lhs {
 					if id, ok := lhs.(*ast.Ident); ok && id.Name == name {
-						if t := literalTypeName(n.Rhs[i]); t != "" {
-							found = t
+						switch {
+						case len(n.Lhs) == len(n.Rhs):
+							def, found = definition{value: n.Rhs[i]}, true
+						case len(n.Rhs) == 1:
+							def, found = definition{value: n.Rhs[0], index: i}, true
 						}
 					}
 				}
@@ -34,12 +44,13 @@ func (r *resolver) userTypeName(name, code string) (string, bool) {
 					if id.Name != name {
 						continue
 					}
-					if t := typeName(n.Type); t != "" {
-						found = t
-					} else if i < len(n.Values) {
-						if t := literalTypeName(n.Values[i]); t != "" {
-							found = t
-						}
+					switch {
+					case n.Type != nil:
+						def, found = definition{typ: n.Type}, true
+					case len(n.Values) == len(n.Names):
+						def, found = definition{value: n.Values[i]}, true
+					case len(n.Values) == 1:
+						def, found = definition{value: n.Values[0], index: i}, true
 					}
 				}
 			}
@@ -47,11 +58,27 @@ func (r *resolver) userTypeName(name, code string) (string, bool) {
 		}
 		ast.Inspect(p.decls, visit)
 		ast.Inspect(p.stmts, visit)
-		if found != "" {
-			return found, true
+		if found {
+			return def, true
 		}
 	}
-	return "", false
+	return definition{}, false
+}
+
+// userTypeName returns the name of the type of the cells' variable name
+// when its definition names one of the cells' types: var name T,
+// name := T{...} or name := &T{...}. It serves values of interpreted types,
+// whose methods reflect does not see.
+func (r *resolver) userTypeName(name, code string) (string, bool) {
+	def, ok := r.definitionOf(name, code)
+	if !ok {
+		return "", false
+	}
+	t := typeName(def.typ)
+	if t == "" && def.value != nil {
+		t = literalTypeName(def.value)
+	}
+	return t, t != ""
 }
 
 // literalTypeName returns the type name of a composite literal T{...} or
