@@ -2,7 +2,6 @@ package display
 
 import (
 	"bytes"
-	"context"
 	"encoding/base64"
 	"errors"
 	"image"
@@ -11,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -212,23 +210,18 @@ func TestProgress(t *testing.T) {
 
 func TestJobReporter(t *testing.T) {
 	r := withSink(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	unbind := job.Bind(ctx, JobReporter{})
-	defer unbind()
-	task := job.Start("epochs", 10)
-	task.Step(3)
-	cancel()
-	// The cancellation reaches job asynchronously.
-	for deadline := time.Now().Add(time.Second); task.Err() == nil && time.Now().Before(deadline); {
-		time.Sleep(time.Millisecond)
-	}
-	err := task.Step(1)
-	task.Done(err)
-	if !errors.Is(err, job.ErrInterrupted) {
-		t.Fatalf("Step after cancel = %v", err)
+	var rep job.Reporter = JobReporter{}
+	m := rep.Begin("epochs", 10)
+	m.Update(4)
+	m.End(4, job.ErrInterrupted)
+	if len(r.shown) < 2 {
+		t.Fatalf("%d displays", len(r.shown))
 	}
 	last := r.shown[len(r.shown)-1]
 	if text := last.data[MIMEText].(string); !strings.Contains(text, "epochs") || !strings.Contains(text, "4/10") || !strings.Contains(text, "interrupted") {
 		t.Errorf("final bar %q", text)
+	}
+	if !last.update || last.id != r.shown[0].id {
+		t.Errorf("the end does not update the bar: %+v", last)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"sync"
 	"syscall"
 	"time"
@@ -75,6 +76,7 @@ func (c *capture) release() {
 		syscall.Dup3(int(saved.Fd()), s.fd, 0)
 		s.w.Close()
 	}
+	debug.SetCrashOutput(nil, debug.CrashOptions{})
 	theCapture = nil
 }
 
@@ -89,6 +91,11 @@ func startCapture() (*capture, error) {
 			c.savedStdout = saved
 		} else {
 			c.savedStderr = saved
+			// A fatal runtime error (out of memory, a concurrent map
+			// write) ends the process before the stream is forwarded:
+			// the runtime also writes it to the original stderr, the
+			// kernel's log.
+			debug.SetCrashOutput(saved, debug.CrashOptions{})
 		}
 		s, err := newStream([]string{"stdout", "stderr"}[i], fd)
 		if err != nil {

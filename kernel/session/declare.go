@@ -87,6 +87,11 @@ func funcVar(name string) string { return "_golignFn_" + name }
 // declared as stubs that panic saying so, so that no half-compiled symbol is
 // left behind.
 func (s *Session) declare(ctx context.Context, f *ast.File) error {
+	for _, d := range f.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil {
+			s.funcTypes[fd.Name.Name] = fd.Type
+		}
+	}
 	if err := s.newRewriter().rewrite(f); err != nil {
 		return err
 	}

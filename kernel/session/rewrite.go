@@ -35,6 +35,8 @@ type rewriter struct {
 	displayName string
 	// globalType returns the type of a global variable of the session.
 	globalType func(name string) (reflect.Type, bool)
+	// funcType returns the type of a function declared by a cell, or nil.
+	funcType func(name string) *ast.FuncType
 	// next numbers temporary names.
 	next *int
 	err  error
@@ -140,6 +142,9 @@ func (r *rewriter) stmt(s ast.Stmt, root ast.Node) ast.Stmt {
 	case *ast.RangeStmt:
 		if r.isInteger(s.X, root, 0) {
 			return r.rangeInt(s, nil)
+		}
+		if yield := r.iterator(s.X); yield != nil {
+			return r.rangeFunc(s, yield)
 		}
 		if s.Tok == token.DEFINE {
 			r.copyVars(s.Body, capturedNames(s.Body, exprNames(s.Key, s.Value)))
@@ -383,6 +388,137 @@ func (r *rewriter) goStmt(s *ast.GoStmt) ast.Stmt {
 	return &ast.BlockStmt{Lbrace: s.Go, List: append(prep, s)}
 }
 
+// iterator returns the yield function type of x when x names a function a
+// cell declared as an iterator (func(yield func(K[, V]) bool)), nil
+// otherwise.
+func (r *rewriter) iterator(x ast.Expr) *ast.FuncType {
+	id, ok := x.(*ast.Ident)
+	if !ok || r.funcType == nil {
+		return nil
+	}
+	ft := r.funcType(id.Name)
+	if ft == nil || ft.Params == nil || len(ft.Params.List) != 1 || len(ft.Params.List[0].Names) > 1 || (ft.Results != nil && len(ft.Results.List) > 0) {
+		return nil
+	}
+	yield, ok := ft.Params.List[0].Type.(*ast.FuncType)
+	if !ok || yield.Results == nil || len(yield.Results.List) != 1 {
+		return nil
+	}
+	if b, ok := yield.Results.List[0].Type.(*ast.Ident); !ok || b.Name != "bool" {
+		return nil
+	}
+	return yield
+}
+
+// rangeFunc turns `for k, v := range seq { body }` over an iterator that a
+// cell declared into
+//
+//	seq(func(k K, v V) bool { body; return true })
+//
+// where continue becomes return true and break return false. A body that
+// returns, uses goto or labels, or defers cannot move into a function
+// literal and is refused.
+func (r *rewriter) rangeFunc(s *ast.RangeStmt, yield *ast.FuncType) ast.Stmt {
+	var bad string
+	var badPos token.Pos
+	ast.Inspect(s.Body, func(n ast.Node) bool {
+		if bad != "" {
+			return false
+		}
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.ReturnStmt:
+			bad, badPos = "return", n.Pos()
+		case *ast.DeferStmt:
+			bad, badPos = "defer", n.Pos()
+		case *ast.LabeledStmt:
+			bad, badPos = "a label", n.Pos()
+		case *ast.BranchStmt:
+			if n.Label != nil || n.Tok == token.GOTO {
+				bad, badPos = n.Tok.String()+" with a label", n.Pos()
+			}
+		}
+		return true
+	})
+	if bad != "" {
+		r.fail(badPos, "range over the function %s: golign runs the loop body as a function, where %s would not mean the same; write the loop with an explicit yield function",
+			s.X.(*ast.Ident).Name, bad)
+		return s
+	}
+	branches(s.Body, false, false)
+	vars := []ast.Expr{s.Key, s.Value}
+	params := &ast.FieldList{}
+	var assigns []ast.Stmt
+	for i, f := range yield.Params.List {
+		for range max(len(f.Names), 1) {
+			name := ast.NewIdent("_")
+			if i < len(vars) && vars[i] != nil {
+				if id, ok := vars[i].(*ast.Ident); ok && s.Tok == token.DEFINE {
+					name = ast.NewIdent(id.Name)
+				} else if s.Tok == token.ASSIGN {
+					name = r.temp("Y")
+					assigns = append(assigns, &ast.AssignStmt{Lhs: []ast.Expr{vars[i]}, Tok: token.ASSIGN, Rhs: []ast.Expr{name}})
+				}
+			}
+			params.List = append(params.List, &ast.Field{Names: []*ast.Ident{name}, Type: f.Type})
+		}
+	}
+	body := append(assigns, s.Body.List...)
+	body = append(body, &ast.ReturnStmt{Results: []ast.Expr{ast.NewIdent("true")}})
+	lit := &ast.FuncLit{
+		Type: &ast.FuncType{Func: s.For, Params: params, Results: &ast.FieldList{List: []*ast.Field{{Type: ast.NewIdent("bool")}}}},
+		Body: &ast.BlockStmt{Lbrace: s.Body.Lbrace, List: body, Rbrace: s.Body.Rbrace},
+	}
+	return &ast.ExprStmt{X: &ast.CallExpr{Fun: s.X, Lparen: s.For, Args: []ast.Expr{lit}}}
+}
+
+// branches replaces, in a range-over-function body, the break and continue
+// statements that leave the loop by returns from the yield function. It
+// does not enter function literals, nor nested loops (for break and
+// continue) or switches and selects (for break).
+func branches(n ast.Node, inLoop, inSwitch bool) {
+	list := func(stmts []ast.Stmt) {
+		for i, st := range stmts {
+			if b, ok := st.(*ast.BranchStmt); ok && b.Label == nil {
+				if b.Tok == token.CONTINUE && !inLoop {
+					stmts[i] = &ast.ReturnStmt{Return: b.Pos(), Results: []ast.Expr{ast.NewIdent("true")}}
+				}
+				if b.Tok == token.BREAK && !inLoop && !inSwitch {
+					stmts[i] = &ast.ReturnStmt{Return: b.Pos(), Results: []ast.Expr{ast.NewIdent("false")}}
+				}
+				continue
+			}
+			branches(st, inLoop, inSwitch)
+		}
+	}
+	switch n := n.(type) {
+	case *ast.BlockStmt:
+		list(n.List)
+	case *ast.IfStmt:
+		branches(n.Body, inLoop, inSwitch)
+		if n.Else != nil {
+			branches(n.Else, inLoop, inSwitch)
+		}
+	case *ast.ForStmt:
+		branches(n.Body, true, inSwitch)
+	case *ast.RangeStmt:
+		branches(n.Body, true, inSwitch)
+	case *ast.SwitchStmt:
+		branches(n.Body, inLoop, true)
+	case *ast.TypeSwitchStmt:
+		branches(n.Body, inLoop, true)
+	case *ast.SelectStmt:
+		branches(n.Body, inLoop, true)
+	case *ast.CaseClause:
+		list(n.Body)
+	case *ast.CommClause:
+		list(n.Body)
+	case *ast.LabeledStmt:
+		branches(n.Stmt, inLoop, inSwitch)
+	}
+}
+
 var integerTypes = map[string]bool{
 	"int": true, "int8": true, "int16": true, "int32": true, "int64": true, "rune": true,
 	"uint": true, "uint8": true, "uint16": true, "uint32": true, "uint64": true, "uintptr": true, "byte": true,
@@ -408,8 +544,17 @@ func (r *rewriter) isInteger(e ast.Expr, root ast.Node, depth int) bool {
 			return r.isInteger(e.X, root, depth+1) || r.isInteger(e.Y, root, depth+1)
 		}
 	case *ast.CallExpr:
-		if id, ok := e.Fun.(*ast.Ident); ok && r.shadowed[id.Name] == "" {
+		id, ok := e.Fun.(*ast.Ident)
+		if !ok {
+			return false
+		}
+		if r.shadowed[id.Name] == "" {
 			return id.Name == "len" || id.Name == "cap" || integerTypes[id.Name]
+		}
+		if ft := r.funcType(id.Name); ft != nil && ft.Results != nil && len(ft.Results.List) == 1 {
+			res := ft.Results.List[0]
+			t, ok := res.Type.(*ast.Ident)
+			return ok && len(res.Names) <= 1 && integerTypes[t.Name]
 		}
 	case *ast.Ident:
 		if found, integer := r.localInteger(e.Name, root, depth); found {

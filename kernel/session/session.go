@@ -85,16 +85,17 @@ type Session struct {
 	// package names.
 	pkgNames map[string]string
 
-	mu       sync.Mutex
-	in       *interp.Interpreter
-	imports  map[string]string // name → path of the packages imported so far
-	declared map[string]string // top-level names the cells declared → gocode kind
-	sources  []string          // the cells that ran without error, oldest first
-	history  []piece           // the import and declaration pieces run, oldest first
-	funcSigs map[string]string // signatures of the functions compiled as trampolines
-	temps    int
-	results  *cellResult
-	closed   bool
+	mu        sync.Mutex
+	in        *interp.Interpreter
+	imports   map[string]string        // name → path of the packages imported so far
+	declared  map[string]string        // top-level names the cells declared → gocode kind
+	sources   []string                 // the cells that ran without error, oldest first
+	history   []piece                  // the import and declaration pieces run, oldest first
+	funcSigs  map[string]string        // signatures of the functions compiled as trampolines
+	funcTypes map[string]*ast.FuncType // types of the functions cells declared
+	temps     int
+	results   *cellResult
+	closed    bool
 
 	capture *capture
 	stdin   *stdinFeeder
@@ -165,6 +166,7 @@ func (s *Session) reset() error {
 	s.sources = nil
 	s.history = nil
 	s.funcSigs = map[string]string{}
+	s.funcTypes = map[string]*ast.FuncType{}
 	if _, err := s.evalPrelude(); err != nil {
 		return fmt.Errorf("compiling the prelude: %w", err)
 	}
@@ -441,7 +443,8 @@ func (s *Session) isPrintCall(e ast.Expr) bool {
 }
 
 func (s *Session) newRewriter() *rewriter {
-	r := &rewriter{shadowed: s.declared, next: &s.temps, globalType: s.globalType}
+	r := &rewriter{shadowed: s.declared, next: &s.temps, globalType: s.globalType,
+		funcType: func(name string) *ast.FuncType { return s.funcTypes[name] }}
 	for name, p := range s.imports {
 		if p == "github.com/golign/golign/kernel/display" {
 			r.displayName = name

@@ -464,6 +464,9 @@ func TestModernGo(t *testing.T) {
 		{"range int with label", "outer:\nfor i := range 3 {\n\tfor j := range 3 {\n\t\tif j == 1 {\n\t\t\tcontinue outer\n\t\t}\n\t\tfmt.Print(i, j, \" \")\n\t}\n}\nfmt.Println()", "0 0 1 0 2 0 \n"},
 		{"loopvar range closures", "var fs []func() int\nfor _, v := range []int{1, 2, 3} {\n\tfs = append(fs, func() int { return v })\n}\nfor _, f := range fs {\n\tfmt.Print(f())\n}\nfmt.Println()", "123\n"},
 		{"loopvar three-clause closures", "var gs []func() int\nfor i := 0; i < 3; i++ {\n\tgs = append(gs, func() int { return i })\n}\nfor _, g := range gs {\n\tfmt.Print(g())\n}\nfmt.Println()", "012\n"},
+		{"range over an iterator", "func upTo3(yield func(int) bool) {\n\tfor i := 1; i <= 3; i++ {\n\t\tif !yield(i) {\n\t\t\tfmt.Print(\"stopped \")\n\t\t\treturn\n\t\t}\n\t}\n}\nfor v := range upTo3 {\n\tif v == 1 {\n\t\tcontinue\n\t}\n\tfor j := 0; j < 5; j++ {\n\t\tif j == 1 {\n\t\t\tbreak\n\t\t}\n\t}\n\tfmt.Print(v, \" \")\n\tif v == 2 {\n\t\tbreak\n\t}\n}\nfmt.Println()", "2 stopped \n"},
+		{"range over a pair iterator", "func pairs(yield func(string, int) bool) {\n\t_ = yield(\"a\", 1) && yield(\"b\", 2)\n}\nfor k, v := range pairs {\n\tfmt.Print(k, v, \" \")\n}\nfmt.Println()", "a1 b2 \n"},
+		{"range over an int-valued call", "func three() int { return 3 }\nfor i := range three() {\n\tfmt.Print(i)\n}\nfmt.Println()", "012\n"},
 		{"loopvar address", "var ps []*int\nfor i := range 3 {\n\tps = append(ps, &i)\n}\nfmt.Println(*ps[0], *ps[1], *ps[2])", "0 1 2\n"},
 	}
 	for _, tt := range tests {
@@ -474,7 +477,11 @@ func TestModernGo(t *testing.T) {
 			}
 		})
 	}
-	reply, _ := runCell(t, s, "var hs []func() int\nfor i := 0; i < 3; i++ {\n\ths = append(hs, func() int { return i })\n\ti++\n}")
+	reply, _ := runCell(t, s, "func seq(yield func(int) bool) { yield(1) }\nfunc find() int {\n\tfor v := range seq {\n\t\treturn v\n\t}\n\treturn 0\n}")
+	if reply.Error == nil || reply.Error.Name != ErrUnsupported || !strings.Contains(reply.Error.Value, "range over the function seq") {
+		t.Errorf("return inside a range over a function: %+v, want an UnsupportedError", reply.Error)
+	}
+	reply, _ = runCell(t, s, "var hs []func() int\nfor i := 0; i < 3; i++ {\n\ths = append(hs, func() int { return i })\n\ti++\n}")
 	if reply.Error == nil || reply.Error.Name != ErrUnsupported || !strings.Contains(reply.Error.Value, "loop variable i") {
 		t.Errorf("capture and assignment in a three-clause loop: %+v, want an UnsupportedError naming i", reply.Error)
 	}
@@ -643,7 +650,8 @@ func TestRichResultsAndDisplays(t *testing.T) {
 		}
 	})
 	t.Run("progress of a library job", func(t *testing.T) {
-		r := mustExec(t, s, "import \"github.com/golign/golign/alignment/job\"\ntask := job.Start(\"steps\", 5)\nfor i := 0; i < 5; i++ {\n\ttask.Step(1)\n}\ntask.Done(nil)")
+		// job shows the progress of tasks running for more than half a second.
+		r := mustExec(t, s, "import (\"time\"; \"github.com/golign/golign/alignment/job\")\ntask := job.Start(\"steps\", 5)\nfor i := 0; i < 5; i++ {\n\ttime.Sleep(150 * time.Millisecond)\n\ttask.Step(1)\n}\ntask.Done(nil)")
 		d, u := r.kinds("display"), r.kinds("update")
 		if len(d) != 1 || len(u) == 0 {
 			t.Fatalf("displays %d, updates %d", len(d), len(u))
