@@ -181,6 +181,7 @@ func TestInspect(t *testing.T) {
 		{name: "package", code: "mat", cursor: 1, wantKind: KindPackage, wantDecl: "package mat", wantText: "Package mat provides implementations of float64 and complex128 matrix"},
 		{name: "user function", code: "square(", cursor: -1, wantKind: KindFunc, wantDecl: "func square(x float64) float64", wantText: "square returns x squared."},
 		{name: "user method", code: "q.Norm", cursor: -1, wantKind: KindMethod, wantDecl: "func (p point) Norm() float64", wantText: "Norm is the squared Euclidean norm"},
+		{name: "user method of a variable defined in the cell", code: "type seg struct{ a, b float64 }\n// Len is b - a.\nfunc (s seg) Len() float64 { return s.b - s.a }\n// Len is the norm.\nfunc (p point) Len() float64 { return 0 }\nsg := seg{0, 1}\nsg.Len", cursor: -1, wantKind: KindMethod, wantDecl: "func (s seg) Len() float64", wantText: "Len is b - a."},
 		{name: "user type", code: "point{}", cursor: 2, wantKind: KindType, wantDecl: "type point struct"},
 		{name: "user variable", code: "count", cursor: -1, wantKind: KindVar, wantDecl: "var count int"},
 		{name: "generic function", code: "slices.Sort(xs)", cursor: 9, wantKind: KindFunc, wantDecl: "func Sort[S ~[]E, E cmp.Ordered](x S)"},

@@ -44,20 +44,28 @@ func (r *resolver) document(x ast.Expr, code string) (Doc, bool) {
 	case *ast.Ident:
 		return r.documentName(x.Name, code)
 	case *ast.SelectorExpr:
-		o, ok := r.eval(x.X)
-		if !ok {
-			return Doc{}, false
+		if o, ok := r.eval(x.X); ok {
+			if o.pkg != "" {
+				return Lookup(o.pkg, x.Sel.Name)
+			}
+			if d, ok := memberDoc(o.typ, x.Sel.Name); ok {
+				return d, true
+			}
+			if d, ok := reflectMemberDoc(o.typ, x.Sel.Name, !o.isType); ok {
+				return d, true
+			}
 		}
-		if o.pkg != "" {
-			return Lookup(o.pkg, x.Sel.Name)
+		// A method of one of the cells' types, which reflect does not
+		// see: on the type of the variable when its definition tells.
+		recv := ""
+		if id, ok := x.X.(*ast.Ident); ok {
+			if t, ok := r.userTypeName(id.Name, code); ok {
+				recv = t
+			} else if r.user[id.Name] == KindType {
+				recv = id.Name
+			}
 		}
-		if d, ok := memberDoc(o.typ, x.Sel.Name); ok {
-			return d, true
-		}
-		if d, ok := reflectMemberDoc(o.typ, x.Sel.Name, !o.isType); ok {
-			return d, true
-		}
-		return r.userMethodDoc(x.Sel.Name, code)
+		return r.userMethodDoc(recv, x.Sel.Name, code)
 	}
 	return Doc{}, false
 }
@@ -115,16 +123,23 @@ func (r *resolver) userDecl(name, code string, d *Doc) {
 	}
 }
 
-// userMethodDoc documents the method name declared by the cells on one of
-// their types, for values of interpreted types, whose methods reflect does
-// not see.
-func (r *resolver) userMethodDoc(name, code string) (Doc, bool) {
+// userMethodDoc documents the method name declared by the cells on their
+// type recv (on any of their types when recv is empty), for values of
+// interpreted types, whose methods reflect does not see.
+func (r *resolver) userMethodDoc(recv, name, code string) (Doc, bool) {
 	for _, src := range r.cellSources(code) {
 		p, ok := parsePrefix(src)
 		if !ok {
 			continue
 		}
 		for _, decl := range p.decls.Decls {
+			fd, ok := decl.(*ast.FuncDecl)
+			if !ok || fd.Recv == nil || len(fd.Recv.List) != 1 || fd.Name.Name != name {
+				continue
+			}
+			if recv != "" && receiverTypeName(fd.Recv.List[0].Type) != recv {
+				continue
+			}
 			if decl, text, ok := declarationOf(p, decl, "", name); ok {
 				return Doc{Name: name, Kind: KindMethod, Decl: decl, Text: text}, true
 			}

@@ -488,6 +488,14 @@ func SortedFunc[E any](seq func(yield func(E) bool), cmp func(E, E) int) []E {
 	return s
 }
 
+// SortedStableFunc returns a new slice of the values of seq, sorted by cmp
+// keeping the order of equal values.
+func SortedStableFunc[E any](seq func(yield func(E) bool), cmp func(E, E) int) []E {
+	s := Collect(seq)
+	SortStableFunc(s, cmp)
+	return s
+}
+
 // Chunk returns an iterator over consecutive subslices of s of n elements
 // (the last may be shorter); it panics if n < 1.
 func Chunk[E any](s []E, n int) func(yield func([]E) bool) {

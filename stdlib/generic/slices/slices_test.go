@@ -58,6 +58,8 @@ func TestAgainstStandardLibrary(t *testing.T) {
 		}
 		sorted := std.Sorted(std.Values(a))
 		check("Sorted", Sorted(Values(a)), sorted)
+		byTens := func(x, y int) int { return x/10 - y/10 }
+		check("SortedStableFunc", SortedStableFunc(Values(a), byTens), std.SortedStableFunc(std.Values(a), byTens))
 		check("IsSorted", IsSorted(a), std.IsSorted(a))
 		pos, found := BinarySearch(sorted, v)
 		wantPos, wantFound := std.BinarySearch(sorted, v)
