@@ -11,7 +11,10 @@ import (
 
 //go:generate go run ./internal/gendocs -o docs.gob.gz
 
-// docsData is the documentation database written by internal/gendocs.
+// docsData is the documentation database written by internal/gendocs
+// for the packages of the symbol tables: regenerate it after them, with
+// `go generate ./stdlib/... ./kernel/gocode/...`
+// (TestLookupCoversSymbolTables fails when it lags behind).
 //
 //go:embed docs.gob.gz
 var docsData []byte
