@@ -20,7 +20,8 @@ type preconditioner interface {
 
 // Factors are fitted curvature factors of a Problem: compute them once with
 // Fit, then call Scores and SelfScores as often as needed. A Factors value
-// stays valid when a call on it is interrupted.
+// stays valid when a call on it is interrupted. Its methods share block
+// buffers: do not call them from several goroutines at once.
 type Factors struct {
 	problem Problem
 	method  Method

@@ -135,8 +135,34 @@ func (m *MLP) Layers() []Layer {
 	return append(ls, Layer{Name: "output", Offset: off, Out: 1, In: m.Sizes[len(m.Sizes)-1]})
 }
 
-// InputDim returns d = Sizes[0].
-func (m *MLP) InputDim() int { return m.Sizes[0] }
+// InputDim returns d = Sizes[0] (0 when Sizes is empty).
+func (m *MLP) InputDim() int {
+	if len(m.Sizes) == 0 {
+		return 0
+	}
+	return m.Sizes[0]
+}
+
+// check reports an MLP whose exported fields disagree: sizes, activation
+// and the length of Theta.
+func (m *MLP) check() error {
+	if len(m.Sizes) < 2 {
+		return fmt.Errorf("reward: MLP sizes %v need an input dimension and a hidden width", m.Sizes)
+	}
+	for i, s := range m.Sizes {
+		if s <= 0 {
+			return fmt.Errorf("reward: MLP size %d is %d", i, s)
+		}
+	}
+	if m.Activation < Tanh || m.Activation > GELU {
+		return fmt.Errorf("reward: unknown activation %d", int(m.Activation))
+	}
+	ls := m.Layers()
+	if want := ls[len(ls)-1].Offset + ls[len(ls)-1].Size(); len(m.Theta) != want {
+		return fmt.Errorf("reward: MLP sizes %v need %d parameters, Theta has %d", m.Sizes, want, len(m.Theta))
+	}
+	return nil
+}
 
 // NumParams returns the number of parameters.
 func (m *MLP) NumParams() int { return len(m.Theta) }
@@ -239,6 +265,9 @@ const scoreBlock = 2048
 
 // Score returns the reward of each row of features.
 func (m *MLP) Score(features *mat.Dense) ([]float64, error) {
+	if err := m.check(); err != nil {
+		return nil, err
+	}
 	n, err := checkScoreInput(features, m.InputDim())
 	if err != nil {
 		return nil, err
@@ -310,6 +339,9 @@ func (m *MLP) MarginGradients(c *pref.Comparisons, start int, margins []float64,
 	if dst == nil {
 		return fmt.Errorf("reward: gradient block is nil")
 	}
+	if err := m.check(); err != nil {
+		return err
+	}
 	b, cols := dst.Dims()
 	if cols != len(m.Theta) {
 		return fmt.Errorf("reward: gradient block has %d columns for %d parameters", cols, len(m.Theta))
@@ -347,6 +379,9 @@ func (m *MLP) PairGradients(c *pref.Comparisons) (*mat.Dense, error) {
 // output gradients of pairs start … start+b−1, b being the number of rows of
 // terms[0].AChosen.
 func (m *MLP) LayerTerms(c *pref.Comparisons, start int, terms []LayerTerms) error {
+	if err := m.check(); err != nil {
+		return err
+	}
 	layers := m.Layers()
 	if len(terms) != len(layers) {
 		return fmt.Errorf("reward: MLP has %d layers, got terms for %d", len(layers), len(terms))
@@ -410,6 +445,9 @@ func (m *MLP) Gradient(c *pref.Comparisons) ([]float64, error) {
 // ObjectiveGradient returns the training objective L(θ) on c and its
 // gradient.
 func (m *MLP) ObjectiveGradient(c *pref.Comparisons) (float64, []float64, error) {
+	if err := m.check(); err != nil {
+		return 0, nil, err
+	}
 	w, err := checkTrainingData(c, m.InputDim())
 	if err != nil {
 		return 0, nil, err

@@ -123,3 +123,18 @@ func TestTrainMLPLearnsALinearUtility(t *testing.T) {
 		t.Fatal("training with the same seed gave a different model")
 	}
 }
+
+func TestMLPWithInconsistentFieldsReportsAnError(t *testing.T) {
+	m, _ := reward.NewMLP([]int{3, 4}, reward.Tanh, 0, 1)
+	m.Theta = m.Theta[:5]
+	if _, err := m.Score(mat.NewDense(2, 3, nil)); err == nil {
+		t.Fatal("short Theta accepted")
+	}
+	c, _ := rewardtest.Synthetic(4, 3, 1, 1)
+	if _, err := reward.TrainMLP(c, reward.MLPConfig{Init: m}); err == nil {
+		t.Fatal("short Init accepted")
+	}
+	if _, err := (&reward.MLP{}).Margins(c); err == nil {
+		t.Fatal("empty MLP accepted")
+	}
+}

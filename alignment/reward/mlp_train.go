@@ -178,15 +178,15 @@ func initialMLP(d int, cfg MLPConfig) (*MLP, error) {
 		l2 = 0
 	}
 	if cfg.Init != nil {
+		if err := cfg.Init.check(); err != nil {
+			return nil, fmt.Errorf("reward: Init: %w", err)
+		}
 		if cfg.Init.InputDim() != d {
 			return nil, fmt.Errorf("reward: Init takes %d features but the comparisons have %d", cfg.Init.InputDim(), d)
 		}
 		m, err := NewMLP(cfg.Init.Sizes, cfg.Init.Activation, l2, 0)
 		if err != nil {
 			return nil, err
-		}
-		if len(cfg.Init.Theta) != len(m.Theta) {
-			return nil, fmt.Errorf("reward: Init has %d parameters, its sizes need %d", len(cfg.Init.Theta), len(m.Theta))
 		}
 		copy(m.Theta, cfg.Init.Theta)
 		return m, nil
