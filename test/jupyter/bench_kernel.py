@@ -4,12 +4,15 @@ the client and pyzmq cost):
 start-up (process start to the first kernel_info_reply), resident memory
 after start, and the round trip of a trivial cell from a
 BlockingKernelClient (execute_request to execute_reply, and to the idle
-status that ends the request on iopub). Prints a table.
+status that ends the request on iopub). Prints a table, or with --json one
+JSON object per kernel (seconds and MiB) for bench/, the performance suite.
 
 Run with /usr/bin/python3; GOLIGN names the golign binary (default: golign
 on PATH).
 """
 
+import argparse
+import json
 import statistics
 import sys
 import time
@@ -20,6 +23,12 @@ from kernelproc import (KernelProcess, golign_binary, golign_command, ipykernel_
 STARTS = 10
 WARMUP = 20
 ROUND_TRIPS = 300
+
+parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+parser.add_argument("--json", action="store_true", help="print a JSON list of rows instead of a table")
+parser.add_argument("--starts", type=int, default=STARTS, help="kernel starts to time (default %(default)s)")
+parser.add_argument("--round-trips", type=int, default=ROUND_TRIPS,
+                    help="trivial cells to time (default %(default)s)")
 
 
 def start_to_kernel_info(command):
@@ -47,7 +56,7 @@ def start_to_kernel_info(command):
 def round_trips(kc, code):
     """Median seconds to the execute_reply and to the idle status."""
     to_reply, to_idle = [], []
-    for i in range(WARMUP + ROUND_TRIPS):
+    for i in range(WARMUP + args.round_trips):
         t0 = time.perf_counter()
         msg_id = kc.execute(code)
         while kc.get_shell_msg(timeout=60)["parent_header"].get("msg_id") != msg_id:
@@ -67,7 +76,7 @@ def round_trips(kc, code):
 
 def bench(name, command, code):
     starts, rss = [], []
-    for _ in range(STARTS):
+    for _ in range(args.starts):
         start, kp = start_to_kernel_info(command)
         try:
             starts.append(start)
@@ -98,8 +107,11 @@ def main():
         bench("ipykernel", ipykernel_command, "x = 1"),
         bench("null", null_kernel_command, ""),
     ]
+    if args.json:
+        print(json.dumps(rows))
+        return
     print(f"golign binary: {golign_binary()}")
-    print(f"start: median (and minimum) of {STARTS} starts; round trips: median of {ROUND_TRIPS} trivial cells "
+    print(f"start: median (and minimum) of {args.starts} starts; round trips: median of {args.round_trips} trivial cells "
           f"after {WARMUP} warm-up cells\n")
     print(f"{'kernel':<10} {'start→kernel_info (min)':>24} {'RSS after start':>16} {'→execute_reply':>15} {'→idle':>9}")
     for r in rows:
@@ -113,4 +125,5 @@ def main():
 
 
 if __name__ == "__main__":
+    args = parser.parse_args()
     sys.exit(main())
