@@ -7,7 +7,7 @@ TAGS    ?= openblas
 BIN     := bin/golign
 OUT     := out
 
-.PHONY: all tour deps build install test gotest lint fuzz jupyter notebooks browser clean
+.PHONY: all tour deps build install test gotest lint fuzz jupyter notebooks browser clean bench
 
 all: tour
 
@@ -52,3 +52,8 @@ browser: build
 
 clean:
 	rm -rf bin $(OUT)
+
+# The performance suite against ipykernel and NumPy; report in $(OUT)/bench/REPORT.md.
+# `make bench BENCHFLAGS=-full` runs the full sizes.
+bench: build
+	$(GO) run -tags '$(TAGS)' ./bench -golign $(BIN) -out $(OUT)/bench $(BENCHFLAGS)
