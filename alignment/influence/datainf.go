@@ -114,7 +114,7 @@ func (d *dataInf) self() ([]float64, error) {
 			t.Done(err)
 			return nil, err
 		}
-		err = d.src.each(t, func(start int, blk *mat.Dense) error {
+		err = d.src.eachQuadratic(t, func(start int, blk *mat.Dense) error {
 			b, _ := blk.Dims()
 			g := mat.DenseCopyOf(blk.Slice(0, b, sp.lo, sp.hi))
 			scaleRows(g, d.src.lossCoef[start:start+b])

@@ -47,7 +47,8 @@
 // cᵢ = (1−σ(mᵢ))² for the empirical Fisher Σ ŵᵢ gᵢgᵢᵀ. The estimators:
 //
 //   - Exact: Cholesky factorisation of H (eigendecomposition if Cholesky
-//     fails), O(n·D² + D³) to fit.
+//     fails), O(n·D² + D³) to fit; the O(D³) factorisation itself cannot be
+//     interrupted midway.
 //   - CG: conjugate gradient on H with Gauss–Newton-vector products, one
 //     pass over the training gradients per iteration.
 //   - LiSSA: damped, scaled Neumann series (Agarwal et al. 2017; Koh &

@@ -17,7 +17,7 @@ import (
 func gaussNewton(src *source, coef []float64, shift float64, sp span, t *job.Task) (*mat.SymDense, error) {
 	width := sp.hi - sp.lo
 	h := mat.NewSymDense(width, nil)
-	err := src.each(t, func(start int, blk *mat.Dense) error {
+	err := src.eachQuadratic(t, func(start int, blk *mat.Dense) error {
 		b, _ := blk.Dims()
 		x := mat.DenseCopyOf(blk.Slice(0, b, sp.lo, sp.hi))
 		for i := 0; i < b; i++ {
@@ -121,7 +121,7 @@ func (e *exact) precondition(q *mat.Dense) (*mat.Dense, error) {
 func (e *exact) self() ([]float64, error) {
 	out := make([]float64, e.src.n)
 	t := job.Start("influence: self-influence", e.src.blocks())
-	err := e.src.each(t, func(start int, blk *mat.Dense) error {
+	err := e.src.eachQuadratic(t, func(start int, blk *mat.Dense) error {
 		y := e.whiten(e.src.lossBlock(start, blk))
 		rowNormsSq(out[start:], y)
 		return nil

@@ -207,6 +207,31 @@ func (s *source) each(t *job.Task, f func(start int, blk *mat.Dense) error) erro
 	return nil
 }
 
+// quadraticRows is the number of rows per sub-block for work costing dim²
+// per row (rank-k updates, triangular solves, products with a dim×dim
+// matrix): 2³⁰ flops at most, so that an interrupt is seen within about a
+// second.
+func quadraticRows(dim int) int { return max(8, min(4096, (1<<30)/max(dim*dim, 1))) }
+
+// eachQuadratic is each with blocks split into sub-blocks of
+// quadraticRows(dim) rows, checking for an interrupt between them.
+func (s *source) eachQuadratic(t *job.Task, f func(start int, blk *mat.Dense) error) error {
+	step := quadraticRows(s.dim)
+	return s.each(t, func(start int, blk *mat.Dense) error {
+		b, _ := blk.Dims()
+		for lo := 0; lo < b; lo += step {
+			if err := t.Err(); err != nil {
+				return err
+			}
+			hi := min(lo+step, b)
+			if err := f(start+lo, blk.Slice(lo, hi, 0, s.dim).(*mat.Dense)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // rows returns J for pairs start … start+b−1.
 func (s *source) rows(start, b int) (*mat.Dense, error) {
 	if s.full != nil {
