@@ -61,7 +61,8 @@
 //     S = E[ssᵀ] over the pair's two responses, eigenbases Q_A, Q_S;
 //     eigenvalues λ_S ⊗ λ_A (K-FAC) or refitted Λ = E[(Q_Sᵀ DW Q_A)²]
 //     (EK-FAC); preconditioning DW ↦ Q_S[(Q_Sᵀ DW Q_A) ⊘ (Λ + λ + damping)]Q_Aᵀ,
-//     damping 0.1 × mean(Λ) by default.
+//     damping 0.1 × mean(Λ) by default. The eigendecompositions cost
+//     O(In³ + Out³) per layer and cannot be interrupted midway.
 //   - Identity: H = I, scores are gradient dot products (TracIn-like).
 //   - TrainingLoss: the baseline that scores each pair by its own loss,
 //     whatever the query.
