@@ -12,7 +12,8 @@ import (
 // influence LinFAC traces back to the training data.
 type Queries struct {
 	// Sequences holds context ++ response of every detected generation,
-	// with loss weight 1 on the response tokens and 0 on the context.
+	// with loss weight 1 on the response tokens up to the shortest prefix
+	// that the detector flags, and 0 on the context and the rest.
 	Sequences []transformer.Sequence
 	// Texts holds the detected responses' text.
 	Texts []string
@@ -33,7 +34,11 @@ func (q *Queries) Rate() float64 {
 
 // FindQueries samples one response of m to every context (with cfg) and keeps
 // those whose decoded text detect flags as undesirable (for example
-// tasks.ContainsForbidden), as sequences for LinFAC.Scores.
+// tasks.ContainsForbidden), as sequences for LinFAC.Scores. A query's loss
+// covers the response only up to its shortest prefix that detect already
+// flags: the measurement is the likelihood of producing the undesirable
+// content, not of the unremarkable text around it, which would otherwise
+// credit every training example that teaches that text.
 func FindQueries(m *transformer.Model, tok tokenizer.Tokenizer, contexts []policy.Context, detect func(string) bool, cfg policy.SampleConfig) (*Queries, error) {
 	if m == nil || tok == nil || detect == nil {
 		return nil, fmt.Errorf("lancet: FindQueries: model, tokenizer and detector are required")
@@ -55,11 +60,31 @@ func FindQueries(m *transformer.Model, tok tokenizer.Tokenizer, contexts []polic
 		if err != nil {
 			return nil, fmt.Errorf("lancet: FindQueries: response %d: %w", i, err)
 		}
+		k, err := flaggedPrefix(tok, r, detect)
+		if err != nil {
+			return nil, fmt.Errorf("lancet: FindQueries: response %d: %w", i, err)
+		}
+		clear(seq.Weights[len(seq.Weights)-len(r)+k:])
 		q.Sequences = append(q.Sequences, seq)
 		q.Texts = append(q.Texts, text)
 		q.Contexts = append(q.Contexts, i)
 	}
 	return q, nil
+}
+
+// flaggedPrefix returns the length of the shortest prefix of response whose
+// text detect flags (len(response) if only the whole is flagged).
+func flaggedPrefix(tok tokenizer.Tokenizer, response []int, detect func(string) bool) (int, error) {
+	for k := 1; k < len(response); k++ {
+		text, err := tok.Decode(response[:k])
+		if err != nil {
+			return 0, err
+		}
+		if detect(text) {
+			return k, nil
+		}
+	}
+	return len(response), nil
 }
 
 // ResponseSequence returns the training sequence of a response to a context:
