@@ -56,11 +56,15 @@ func newRetrainer(p Problem, query *pref.Comparisons) (*retrainer, error) {
 	return r, nil
 }
 
-// change retrains with the given weights and returns f(θ_w) − f(θ̂).
+// change retrains with the given weights and returns f(θ_w) − f(θ̂). The
+// retraining shows no progress of its own (the caller's task does) but
+// still stops on interrupt.
 func (r *retrainer) change(weights []float64) ([]float64, error) {
 	c := *r.p.Train
 	c.Weight = weights
+	unbind := job.Bind(job.Context(), nil)
 	m, err := reward.TrainLinear(&c, r.cfg)
+	unbind()
 	if err != nil {
 		return nil, err
 	}
