@@ -1,0 +1,159 @@
+package irl
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/golign/golign/alignment/policy"
+	"github.com/golign/golign/alignment/reward"
+	"github.com/golign/golign/alignment/transformer"
+)
+
+func tinyModel(t *testing.T, seed uint64) *transformer.Model {
+	t.Helper()
+	m, err := transformer.New(transformer.Config{Vocab: 7, Context: 16, Layers: 1, Heads: 2, Width: 8, InitScale: 0.5, Seed: seed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func tinyDemos() *Demonstrations {
+	return &Demonstrations{
+		Contexts:  []policy.Context{{Prompt: []int{1, 2}}, {Principle: []int{3}, Prompt: []int{4}}, {Prompt: []int{5}}},
+		Responses: [][]int{{3, 3, 0}, {2, 0}, {6, 1, 1, 0}},
+	}
+}
+
+// TestSpinGradient compares the self-play loss gradient with a central
+// finite difference of the loss along a random direction.
+func TestSpinGradient(t *testing.T) {
+	m := tinyModel(t, 1)
+	ref := tinyModel(t, 2)
+	d := tinyDemos()
+	negatives := [][]int{{4, 0}, {5, 5, 0}, {2, 0}}
+	refDemo, _ := policy.LogProbs(ref, d.Contexts, d.Responses)
+	refNeg, _ := policy.LogProbs(ref, d.Contexts, negatives)
+	const beta = 0.8
+	loss, grad, err := spinGradient(m, d.Contexts, d.Responses, negatives, refDemo, refNeg, beta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lossAt := func(mm *transformer.Model) float64 {
+		cd, _ := policy.LogProbs(mm, d.Contexts, d.Responses)
+		cn, _ := policy.LogProbs(mm, d.Contexts, negatives)
+		var l float64
+		for k := range cd {
+			l += reward.PairLoss(beta*((cd[k]-refDemo[k])-(cn[k]-refNeg[k]))) / float64(len(cd))
+		}
+		return l
+	}
+	if math.Abs(loss-lossAt(m)) > 1e-12 {
+		t.Fatalf("loss %v, recomputed %v", loss, lossAt(m))
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	dir := make([]float64, len(grad))
+	for i := range dir {
+		dir[i] = rng.NormFloat64()
+	}
+	const h = 1e-5
+	plus, minus := m.Clone(), m.Clone()
+	addScaled(plus.Params(), dir, h)
+	addScaled(minus.Params(), dir, -h)
+	fd := (lossAt(plus) - lossAt(minus)) / (2 * h)
+	if an := dot(grad, dir); math.Abs(an-fd) > 1e-6*math.Max(1, math.Abs(fd)) {
+		t.Errorf("directional derivative %v, finite difference %v", an, fd)
+	}
+}
+
+// TestMethodsOnTinyModel checks that SFT raises the demonstrations'
+// likelihood, IRFT widens the gap between demonstrations and the initial
+// model's samples, RFT learns a reward preferring the demonstrations'
+// features, and that runs are seeded.
+func TestMethodsOnTinyModel(t *testing.T) {
+	d := tinyDemos()
+	stop := policy.SampleConfig{StopTokens: []int{0}, MaxTokens: 6}
+	cfg := Config{Steps: 30, BatchSize: 3, LearningRate: 1e-2, Sampling: stop, Seed: 5}
+	init := tinyModel(t, 1)
+	before, _ := policy.LogProbs(init, d.Contexts, d.Responses)
+
+	sft := init.Clone()
+	if _, err := SFT(sft, d, cfg); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := policy.LogProbs(sft, d.Contexts, d.Responses)
+	for i := range after {
+		if !(after[i] > before[i]) {
+			t.Errorf("SFT: log π(demonstration %d) %v → %v", i, before[i], after[i])
+		}
+	}
+
+	c := cfg
+	c.Stages = 2
+	irft := init.Clone()
+	res, err := IRFT(irft, d, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(res.Losses[0]-math.Log(2)) > 1e-12 {
+		t.Errorf("IRFT first loss %v, want log 2 (π_θ = π_t)", res.Losses[0])
+	}
+	again := init.Clone()
+	if _, err := IRFT(again, d, c); err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range irft.Params() {
+		if v != again.Params()[i] {
+			t.Fatal("seeded IRFT runs differ")
+		}
+	}
+	negatives, _ := sampleResponses(init, d.Contexts, c, c.Seed+1)
+	pairs := &Pairs{Contexts: d.Contexts, Chosen: d.Responses, Rejected: negatives}
+	gap, err := ImplicitRewardGap(irft, init, pairs, 0.1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(gap.Mean > 0) || gap.Accuracy != 1 {
+		t.Errorf("IRFT gap on its own pairs %+v, want positive on every pair", gap)
+	}
+
+	// Features: the count of token 3 and of token 6; demonstrations have more.
+	features := func(_ int, r []int) ([]float64, error) {
+		var f [2]float64
+		for _, tok := range r {
+			switch tok {
+			case 3:
+				f[0]++
+			case 6:
+				f[1]++
+			}
+		}
+		return f[:], nil
+	}
+	rft := init.Clone()
+	rres, err := RFT(rft, d, features, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(rres.Reward[0] > 0) {
+		t.Errorf("RFT reward weights %v: the demonstrations' token 3 should be rewarded", rres.Reward)
+	}
+
+	if _, err := SFT(init.Clone(), &Demonstrations{Contexts: d.Contexts}, cfg); err == nil {
+		t.Error("responses missing: no error")
+	}
+	if _, err := IRFT(init.Clone(), d, Config{Steps: 2, Stages: 3}); err == nil {
+		t.Error("more stages than steps: no error")
+	}
+}
+
+func TestWinRate(t *testing.T) {
+	w, err := WinRate([]float64{1, 2, 3, 4}, []float64{0, 2, 5, 1})
+	if err != nil || w != 2.5/4 {
+		t.Errorf("win rate %v, %v; want 0.625", w, err)
+	}
+	if _, err := WinRate([]float64{1}, nil); err == nil {
+		t.Error("mismatched lengths: no error")
+	}
+}
