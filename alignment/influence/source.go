@@ -36,7 +36,8 @@ type source struct {
 }
 
 // newModelSource prepares the training gradients of p, holding them in
-// memory when they fit in cfg.CacheBytes.
+// memory when they fit in cfg.CacheBytes (never for the training-loss
+// baseline, which needs only margins).
 func newModelSource(p Problem, cfg Config) (*source, error) {
 	if p.Model == nil {
 		return nil, fmt.Errorf("influence: problem has no model")
@@ -78,7 +79,7 @@ func newModelSource(p Problem, cfg Config) (*source, error) {
 	if cfg.Compressor != nil {
 		s.out = mat.NewDense(s.block, s.dim, nil)
 	}
-	if 8*s.n*s.dim <= cfg.cacheBytes() {
+	if cfg.Method != TrainingLoss && 8*s.n*s.dim <= cfg.cacheBytes() {
 		if err := s.hold(); err != nil {
 			return nil, err
 		}
