@@ -11,10 +11,8 @@
 //   - Gaussian random projection y = Rx/√K with R K×D standard normal.
 //     Cost O(K·D) per vector through a matrix product; memory K·D.
 //
-// For both, E[⟨y, y'⟩] = ⟨x, x'⟩. OPORP's variance is lower than the
-// Gaussian projection's for the same K (Li & Li 2023, Theorem 1: the
-// permutation makes the bins a sample without replacement), and it is much
-// cheaper: prefer it.
+// For both, E[⟨y, y'⟩] = ⟨x, x'⟩, with a variance that falls as 1/K. OPORP
+// needs no stored matrix and is far cheaper: prefer it.
 package compress
 
 import (
