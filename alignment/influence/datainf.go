@@ -14,7 +14,7 @@ const maxDataInfSelfWidth = 16384
 
 // dataInf is the DataInf approximation of Kwon et al. (2024, "DataInf:
 // Efficiently Estimating Data Influence in LoRA-tuned LLMs and Diffusion
-// Models", eq. 5): for each layer l, the inverse of the damped empirical
+// Models"): for each layer l, the inverse of the damped empirical
 // Fisher G_l + λ_l I with G_l = Σᵢ ŵᵢ gᵢgᵢᵀ is replaced by the average of the
 // per-pair inverses, each closed-form by Sherman–Morrison:
 //

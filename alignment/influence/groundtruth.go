@@ -137,7 +137,7 @@ func LeaveOneOut(p Problem, query *pref.Comparisons, pairs []int) (*mat.Dense, e
 }
 
 // DatamodelingScore is the linear datamodeling score (Park et al. 2023,
-// "TRAK", §2) of influence scores for a linear model: it retrains on subsets
+// "TRAK") of influence scores for a linear model: it retrains on subsets
 // random subsets each keeping a fraction keep of the training pairs (seeded;
 // keep 0 means ½), predicts each measurement's change as the sum of the
 // first-order changes of the removed pairs, −Σ_{i removed} ŵᵢ·scores[q][i],

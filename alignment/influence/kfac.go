@@ -24,7 +24,7 @@ type kfacLayer struct {
 }
 
 // kfac implements K-FAC and EK-FAC influence (Grosse et al. 2023, "Studying
-// Large Language Model Generalization with Influence Functions", §2.2–2.3).
+// Large Language Model Generalization with Influence Functions").
 // For a linear layer the per-pair gradient is DW = Σ_t s_t a_tᵀ over the
 // pair's two responses t ∈ {chosen, rejected}. The factors are
 //
