@@ -11,7 +11,7 @@ import (
 )
 
 // lissa estimates H⁻¹v with the damped, scaled Neumann series of Agarwal,
-// Bullins & Hazan (2017, "LiSSA") as used by Koh & Liang (2017, §3):
+// Bullins & Hazan (2017, "LiSSA") as used by Koh & Liang (2017):
 //
 //	h₀ = v,  h_j = v + (1 − δ) h_{j−1} − H_j h_{j−1} / s,   H⁻¹v ≈ h_J / s,
 //
