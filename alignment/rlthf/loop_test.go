@@ -269,7 +269,8 @@ type silentMeter struct{}
 func (silentMeter) Update(int)     {}
 func (silentMeter) End(int, error) {}
 
-// A run or a sweep shows one progress bar, not one per model it trains.
+// A run or a sweep shows at most one progress bar, never one per model it
+// trains.
 func TestOneProgressBar(t *testing.T) {
 	p := newBiasedProblem(t, 300, 100, 4, 2)
 	oracle := &annotate.Oracle{Truth: p.pool.Truth}
@@ -285,8 +286,10 @@ func TestOneProgressBar(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(r.labels) != 1 || r.labels[0] != want {
-			t.Errorf("progress bars %q, want one %q", r.labels, want)
+		// Tasks shorter than job's display delay show nothing, so a fast
+		// run may show no bar; it must never show the model fits' own.
+		if len(r.labels) > 1 || len(r.labels) == 1 && r.labels[0] != want {
+			t.Errorf("progress bars %q, want at most one %q", r.labels, want)
 		}
 	}
 }
