@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -20,7 +22,9 @@ type Machine struct {
 	Vector        string
 	FlopsPerCycle int
 	// NominalMHz is /proc/cpuinfo's clock; MeasuredGHz is the clock measured
-	// by a chain of dependent integer additions (one per cycle).
+	// by a chain of dependent integer additions (one per cycle) against the
+	// thread's CPU time, so that time spent descheduled on a loaded machine
+	// does not count.
 	NominalMHz  float64
 	MeasuredGHz float64
 	// LoadBefore and LoadAfter are /proc/loadavg's 1, 5 and 15 minute
@@ -104,24 +108,37 @@ func loadAverage() string {
 var clockSink uint64
 
 // measureClockGHz times a chain of dependent additions, four per iteration
-// and one cycle each, and returns the fastest of several runs in GHz: on a
-// loaded machine the slower runs were descheduled.
+// and one cycle each, against the thread's CPU time and returns the fastest
+// of several runs in GHz.
 func measureClockGHz() float64 {
-	const iterations = 20_000_000
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	const iterations = 100_000_000
 	best := 0.0
 	a, b := uint64(time.Now().UnixNano()|1), uint64(3)
-	for run := 0; run < 7; run++ {
+	for range 5 {
 		x := a
-		start := time.Now()
+		start := threadCPUSeconds()
 		for i := 0; i < iterations; i++ {
 			x += a
 			x ^= b
 			x += b
 			x ^= a
 		}
-		ghz := 4 * iterations / time.Since(start).Seconds() / 1e9
+		if spent := threadCPUSeconds() - start; spent > 0 {
+			best = max(best, 4*iterations/spent/1e9)
+		}
 		clockSink += x
-		best = max(best, ghz)
 	}
 	return best
+}
+
+// threadCPUSeconds is the CPU time the calling OS thread has used.
+func threadCPUSeconds() float64 {
+	const rusageThread = 1 // RUSAGE_THREAD, Linux
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(rusageThread, &ru); err != nil {
+		return 0
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
 }

@@ -52,14 +52,20 @@ type NumericRow struct {
 	// MaxRelDiff is max|golign − numpy| / max|numpy| over the answers.
 	MaxRelDiff float64
 	// Flops is the operation count of the kernel's matrix products when it
-	// is GEMM-bound, 0 otherwise.
-	Flops float64
+	// is GEMM-bound, 0 otherwise. Shape names its dominant product and
+	// ShapeGFLOPS is the rate of that product alone on golign's backend.
+	Flops       float64
+	Shape       string
+	ShapeGFLOPS float64
 }
 
-// ThreadRow times a kernel with one and with two OpenBLAS threads.
+// ThreadRow times a kernel with one and with two OpenBLAS threads, in golign
+// and (when it has one) in its NumPy peer.
 type ThreadRow struct {
-	Name     string
-	One, Two float64
+	Name               string
+	One, Two           float64
+	NumPyOne, NumPyTwo float64
+	HasPeer            bool
 }
 
 // ScalePoint is DataInf's time on N training gradients of dimension Dim.
@@ -111,7 +117,7 @@ func taskDir(data, name string, p Params) (string, error) {
 // thread) and NumPy.
 func measureDGEMM(r *runner, s Sizes, data string, res *Results) error {
 	for _, n := range []int{1024, 2048} {
-		dir, err := taskDir(data, fmt.Sprintf("dgemm%d", n), Params{N: n})
+		dir, err := taskDir(data, fmt.Sprintf("dgemm%d", n), Params{N: n, Dim: n, Queries: n})
 		if err != nil {
 			return err
 		}
@@ -141,6 +147,9 @@ type numericTask struct {
 	prepare               func(dir string, p Params) error
 	noPeer                string
 	flops                 float64
+	// product is the dominant matrix product, m×k times k×n, of a
+	// GEMM-bound task.
+	product [3]int
 }
 
 // numericTasks lists the numeric kernels at sizes s.
@@ -159,6 +168,7 @@ func numericTasks(s Sizes) []numericTask {
 			params:  Params{N: n, Dim: s.InfluenceDim, Queries: s.Queries, Seed: 1},
 			prepare: prepareGradients,
 			flops:   6 * q * float64(n) * float64(s.InfluenceDim),
+			product: [3]int{s.Queries, s.InfluenceDim, n},
 		})
 	}
 	d, n := float64(s.ExactDim), float64(s.ExactTrain)
@@ -173,6 +183,7 @@ func numericTasks(s Sizes) []numericTask {
 		params:  Params{N: s.ExactTrain, Dim: s.ExactDim, Queries: s.Queries, L2: 1e-3, Seed: 2},
 		prepare: prepareExact,
 		flops:   2*n*d*d + d*d*d/3 + 2*q*d*d + 2*q*n*d,
+		product: [3]int{s.ExactDim, s.ExactTrain, s.ExactDim},
 	}, numericTask{
 		task: "ekfac", dir: "ekfac", name: "EK-FAC influence (MLP 63→64→1, fit + scores)",
 		size:   fmt.Sprintf("%d train × %d queries, D = 4160", s.EKFACTrain, s.Queries),
@@ -203,6 +214,13 @@ func measureNumerics(r *runner, s Sizes, data string, res *Results) error {
 		if row.Golign, err = r.golignTask(t.task, dir, s.Repeats); err != nil {
 			return err
 		}
+		if t.flops > 0 {
+			m, k, n := t.product[0], t.product[1], t.product[2]
+			row.Shape = fmt.Sprintf("%d×%d · %d×%d", m, k, k, n)
+			if row.ShapeGFLOPS, err = productRate(r, s, data, m, k, n); err != nil {
+				return err
+			}
+		}
 		if t.noPeer == "" {
 			if row.NumPy, err = r.numpyTask(t.task, dir, s.Repeats); err != nil {
 				return err
@@ -214,6 +232,16 @@ func measureNumerics(r *runner, s Sizes, data string, res *Results) error {
 		res.Numerics = append(res.Numerics, row)
 	}
 	return nil
+}
+
+// productRate is golign's rate in GFLOP/s of one m×k times k×n product.
+func productRate(r *runner, s Sizes, data string, m, k, n int) (float64, error) {
+	dir, err := taskDir(data, fmt.Sprintf("product%dx%dx%d", m, k, n), Params{Queries: m, Dim: k, N: n})
+	if err != nil {
+		return 0, err
+	}
+	t, err := r.golignTask("dgemm", dir, s.Repeats)
+	return 2 * float64(m) * float64(k) * float64(n) / t.Best() / 1e9, err
 }
 
 // compareAnswers returns max|golign − numpy| / max|numpy| over the answers
@@ -314,23 +342,31 @@ func prepareExact(dir string, p Params) error {
 	return saveNPY(filepath.Join(dir, "theta.npy"), model.Params())
 }
 
-// measureThreads times the transformer step and DataInf with one and two
-// OpenBLAS threads.
+// measureThreads times the numeric tasks with one and two OpenBLAS threads,
+// golign's and NumPy's.
 func measureThreads(r *runner, s Sizes, data string, res *Results) error {
-	for _, t := range []struct{ name, task, dir string }{
-		{"Transformer training step", "transformer", "transformer"},
-		{fmt.Sprintf("DataInf, %d train", s.InfluenceTrain[0]), "datainf", fmt.Sprintf("datainf%d", s.InfluenceTrain[0])},
-	} {
-		row := ThreadRow{Name: t.name}
+	for _, t := range numericTasks(s) {
+		if t.task == "oporp" || t.task == "ekfac" {
+			continue // no BLAS in OPORP; EK-FAC's sizes take long
+		}
+		dir := filepath.Join(data, t.dir)
+		row := ThreadRow{Name: t.name + ", " + t.size, HasPeer: t.noPeer == ""}
 		for _, threads := range []int{1, 2} {
-			tm, err := r.golignTask(t.task, filepath.Join(data, t.dir), s.Repeats, fmt.Sprintf("OPENBLAS_NUM_THREADS=%d", threads))
+			env := fmt.Sprintf("OPENBLAS_NUM_THREADS=%d", threads)
+			g, err := r.golignTask(t.task, dir, s.Repeats, env)
 			if err != nil {
 				return err
 			}
+			var np Timing
+			if row.HasPeer {
+				if np, err = r.numpyTask(t.task, dir, s.Repeats, env); err != nil {
+					return err
+				}
+			}
 			if threads == 1 {
-				row.One = tm.Best()
+				row.One, row.NumPyOne = g.Best(), np.Best()
 			} else {
-				row.Two = tm.Best()
+				row.Two, row.NumPyTwo = g.Best(), np.Best()
 			}
 		}
 		res.Threads = append(res.Threads, row)

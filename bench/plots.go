@@ -39,9 +39,10 @@ func logLogFit(x, t []float64) (slope, intercept float64) {
 	return slope, intercept
 }
 
-// scalingPlot draws seconds against x on log-log axes with the fitted power
-// law, and returns the fitted exponent.
-func scalingPlot(dir, name, xLabel string, x, t []float64) (float64, error) {
+// scalingPlot draws seconds against x (named xLabel, written symbol in the
+// fit's legend) on log-log axes with the fitted power law, and returns the
+// fitted exponent.
+func scalingPlot(dir, name, xLabel, symbol string, x, t []float64) (float64, error) {
 	slope, intercept := logLogFit(x, t)
 	p := plot.New()
 	p.Title.Text = fmt.Sprintf("DataInf time against %s (slope %.2f)", xLabel, slope)
@@ -65,13 +66,14 @@ func scalingPlot(dir, name, xLabel string, x, t []float64) (float64, error) {
 	ln.Color, ln.Dashes = refColor, []vg.Length{vg.Points(4), vg.Points(3)}
 	p.Add(ln, sc)
 	p.Legend.Add("measured", sc)
-	p.Legend.Add(fmt.Sprintf("fit ∝ %s^%.2f", xLabel, slope), ln)
+	p.Legend.Add(fmt.Sprintf("fit: c·%s^%.2f", symbol, slope), ln)
 	p.Legend.Top, p.Legend.Left = true, true
 	return slope, savePNG(p, dir, name, 5*vg.Inch, 3.5*vg.Inch)
 }
 
-// pairedBars draws golign's and the peer's values side by side per label,
-// with an optional horizontal reference line (reference > 0).
+// pairedBars draws golign's and the peer's values side by side per label
+// (golign's alone when peer is nil), with an optional horizontal reference
+// line (reference > 0).
 func pairedBars(dir, name, title, yLabel string, labels []string, golign, peer []float64, peerName string,
 	reference float64, referenceName string) error {
 	p := plot.New()
@@ -81,15 +83,19 @@ func pairedBars(dir, name, title, yLabel string, labels []string, golign, peer [
 	if err != nil {
 		return err
 	}
-	a.Color, a.LineStyle.Width, a.Offset = golignColor, 0, -w/2
-	b, err := plotter.NewBarChart(plotter.Values(peer), w)
-	if err != nil {
-		return err
-	}
-	b.Color, b.LineStyle.Width, b.Offset = peerColor, 0, w/2
-	p.Add(a, b)
+	a.Color, a.LineStyle.Width = golignColor, 0
+	p.Add(a)
 	p.Legend.Add("golign", a)
-	p.Legend.Add(peerName, b)
+	if peer != nil {
+		b, err := plotter.NewBarChart(plotter.Values(peer), w)
+		if err != nil {
+			return err
+		}
+		a.Offset = -w / 2
+		b.Color, b.LineStyle.Width, b.Offset = peerColor, 0, w/2
+		p.Add(b)
+		p.Legend.Add(peerName, b)
+	}
 	if reference > 0 {
 		ref, err := plotter.NewLine(plotter.XYs{{X: -0.5, Y: reference}, {X: float64(len(labels)) - 0.5, Y: reference}})
 		if err != nil {
@@ -99,8 +105,10 @@ func pairedBars(dir, name, title, yLabel string, labels []string, golign, peer [
 		p.Add(ref)
 		p.Legend.Add(referenceName, ref)
 	}
-	p.Legend.Top = true
+	p.Legend.Top, p.Legend.Left = true, true
 	p.NominalX(labels...)
+	p.X.Min, p.X.Max = -0.7, float64(len(labels))-0.3
 	p.Y.Min = 0
+	p.Y.Max *= 1.25 // room for the legend
 	return savePNG(p, dir, name, vg.Length(1.3*float64(len(labels))+2.5)*vg.Inch, 3.5*vg.Inch)
 }

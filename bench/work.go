@@ -88,14 +88,16 @@ func runWorker(task, dir string, repeats int) error {
 // answerPath is where golign's answer of a task is saved.
 func answerPath(dir string) string { return filepath.Join(dir, "golign.npy") }
 
-// dgemmWork multiplies an N×N matrix by itself.
+// dgemmWork multiplies a Queries×Dim matrix by a Dim×N matrix.
 func dgemmWork(_ string, p Params) (func() error, func() error, error) {
-	a := mat.NewDense(p.N, p.N, nil)
-	for i, raw := 0, a.RawMatrix().Data; i < len(raw); i++ {
-		raw[i] = float64(i%7) - 3
+	a, b := mat.NewDense(p.Queries, p.Dim, nil), mat.NewDense(p.Dim, p.N, nil)
+	for _, m := range []*mat.Dense{a, b} {
+		for i, raw := 0, m.RawMatrix().Data; i < len(raw); i++ {
+			raw[i] = float64(i%7) - 3
+		}
 	}
 	var c mat.Dense
-	return func() error { c.Mul(a, a); return nil }, nil, nil
+	return func() error { c.Mul(a, b); return nil }, nil, nil
 }
 
 // diffComparisons wraps feature differences U as comparisons whose rejected

@@ -48,9 +48,11 @@ def info():
 
 
 def dgemm(d, p):
-    n = p["n"]
-    a = np.arange(n * n, dtype=np.float64).reshape(n, n) % 7 - 3
-    return lambda: a @ a
+    """(queries × dim) @ (dim × n), the shape golign's dgemm task times."""
+    q, k, n = p["queries"], p["dim"], p["n"]
+    a = np.arange(q * k, dtype=np.float64).reshape(q, k) % 7 - 3
+    b = np.arange(k * n, dtype=np.float64).reshape(k, n) % 7 - 3
+    return lambda: a @ b
 
 
 def bt_newton(U, l2, tol, max_iter):
