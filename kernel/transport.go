@@ -150,6 +150,11 @@ func (c *guardedConn) flush() error {
 	c.Conn.SetWriteDeadline(time.Now().Add(writeTimeout))
 	_, err := c.Conn.Write(c.outBuf)
 	c.outBuf = c.outBuf[:0]
+	if cap(c.outBuf) > 2*flushSize {
+		// A large frame grew the buffer: let it go rather than hold
+		// the largest message ever sent for the connection's life.
+		c.outBuf = nil
+	}
 	return err
 }
 

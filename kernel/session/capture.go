@@ -229,6 +229,10 @@ func markPrefix(data []byte) int {
 	return 0
 }
 
+// maxKeptPending is the largest capacity of a stream's pending buffer kept
+// between flushes.
+const maxKeptPending = 1 << 20
+
 func (s *stream) add(b []byte) {
 	if len(b) == 0 {
 		return
@@ -261,7 +265,12 @@ func (s *stream) flush(all bool) {
 		n -= incompleteRuneTail(s.pending)
 	}
 	text := string(s.pending[:n])
-	s.pending = append(s.pending[:0], s.pending[n:]...)
+	if cap(s.pending) > maxKeptPending {
+		// A burst of output grew the buffer: release it.
+		s.pending = append([]byte(nil), s.pending[n:]...)
+	} else {
+		s.pending = append(s.pending[:0], s.pending[n:]...)
+	}
 	target := s.target
 	s.mu.Unlock()
 	if text != "" && target != nil {
