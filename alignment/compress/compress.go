@@ -39,6 +39,25 @@ func checkRows(dst, src *mat.Dense, in, out int) error {
 	return nil
 }
 
+// vectorRow views x as a 1×in matrix once its length is checked (gonum
+// panics on an empty matrix).
+func vectorRow(x []float64, in int) (*mat.Dense, error) {
+	if len(x) != in {
+		return nil, fmt.Errorf("compress: vector has %d coordinates, the sketch takes %d", len(x), in)
+	}
+	return mat.NewDense(1, in, x), nil
+}
+
+// newRows returns the n×out destination of the rows of src, or an error
+// when src is nil or has no rows.
+func newRows(src *mat.Dense, out int) (*mat.Dense, error) {
+	if src == nil || src.IsEmpty() {
+		return nil, fmt.Errorf("compress: no rows to compress")
+	}
+	n, _ := src.Dims()
+	return mat.NewDense(n, out, nil), nil
+}
+
 // checkDims validates sketch dimensions.
 func checkDims(d, k int) error {
 	if d <= 0 || k <= 0 {

@@ -38,8 +38,12 @@ func (g *Gaussian) OutputDim() int { k, _ := g.proj.Dims(); return k }
 
 // Compress returns the projection of x (length D).
 func (g *Gaussian) Compress(x []float64) ([]float64, error) {
+	src, err := vectorRow(x, g.InputDim())
+	if err != nil {
+		return nil, err
+	}
 	dst := mat.NewDense(1, g.OutputDim(), nil)
-	if err := g.CompressRowsTo(dst, mat.NewDense(1, len(x), x)); err != nil {
+	if err := g.CompressRowsTo(dst, src); err != nil {
 		return nil, err
 	}
 	return dst.RawRowView(0), nil
@@ -47,8 +51,10 @@ func (g *Gaussian) Compress(x []float64) ([]float64, error) {
 
 // CompressRows returns the projections of the rows of src (n×D), n×K.
 func (g *Gaussian) CompressRows(src *mat.Dense) (*mat.Dense, error) {
-	n, _ := src.Dims()
-	dst := mat.NewDense(n, g.OutputDim(), nil)
+	dst, err := newRows(src, g.OutputDim())
+	if err != nil {
+		return nil, err
+	}
 	return dst, g.CompressRowsTo(dst, src)
 }
 

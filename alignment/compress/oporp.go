@@ -50,7 +50,10 @@ func (p *OPORP) OutputDim() int { return p.out }
 
 // Compress returns the sketch of x (length D).
 func (p *OPORP) Compress(x []float64) ([]float64, error) {
-	src := mat.NewDense(1, len(x), x)
+	src, err := vectorRow(x, p.in)
+	if err != nil {
+		return nil, err
+	}
 	dst := mat.NewDense(1, p.out, nil)
 	if err := p.CompressRowsTo(dst, src); err != nil {
 		return nil, err
@@ -61,8 +64,10 @@ func (p *OPORP) Compress(x []float64) ([]float64, error) {
 // CompressRows returns the sketches of the rows of src (n×D) as an n×K
 // matrix.
 func (p *OPORP) CompressRows(src *mat.Dense) (*mat.Dense, error) {
-	n, _ := src.Dims()
-	dst := mat.NewDense(n, p.out, nil)
+	dst, err := newRows(src, p.out)
+	if err != nil {
+		return nil, err
+	}
 	return dst, p.CompressRowsTo(dst, src)
 }
 
