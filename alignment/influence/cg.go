@@ -93,7 +93,13 @@ func (cg *conjugateGradient) precondition(q *mat.Dense) (*mat.Dense, error) {
 				continue
 			}
 			pi, hpi := p.RawRowView(i), hp.RawRowView(i)
-			alpha := rs[i] / floats.Dot(pi, hpi)
+			curvature := floats.Dot(pi, hpi)
+			if !(curvature > 0) {
+				err := fmt.Errorf("influence: conjugate gradient met curvature pᵀHp = %g ≤ 0: the damped Hessian is singular or indefinite (set Damping > 0)", curvature)
+				t.Done(err)
+				return nil, err
+			}
+			alpha := rs[i] / curvature
 			floats.AddScaled(x.RawRowView(i), alpha, pi)
 			ri := r.RawRowView(i)
 			floats.AddScaled(ri, -alpha, hpi)
