@@ -206,7 +206,8 @@ func accuracy(m Model, c *pref.Comparisons) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	w, err := normalizedWeights(c)
+	// NaN or infinite features would give a NaN loss or a silent miscount.
+	w, err := checkTrainingData(c, m.InputDim())
 	if err != nil {
 		return 0, err
 	}
@@ -228,7 +229,8 @@ func meanLoss(m Model, c *pref.Comparisons) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	w, err := normalizedWeights(c)
+	// NaN or infinite features would give a NaN loss or a silent miscount.
+	w, err := checkTrainingData(c, m.InputDim())
 	if err != nil {
 		return 0, err
 	}
