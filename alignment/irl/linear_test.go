@@ -5,31 +5,17 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"gonum.org/v1/gonum/mat"
-
 	"github.com/golign/golign/alignment/loglinear"
 )
 
-// linearProblem returns a reference policy (θ = 0) over random features and
-// the expert π ∝ π_ref·exp(w·φ).
+// linearProblem returns the reference, the expert and the true reward of a
+// seeded LinearProblem.
 func linearProblem(seed uint64) (ref, expert *loglinear.Policy, w []float64) {
-	const d, prompts, cands = 5, 40, 8
-	rng := rand.New(rand.NewPCG(seed, 1))
-	ref = &loglinear.Policy{Theta: make([]float64, d)}
-	for x := 0; x < prompts; x++ {
-		phi := mat.NewDense(cands, d, nil)
-		for y := 0; y < cands; y++ {
-			for k := 0; k < d; k++ {
-				phi.Set(y, k, rng.NormFloat64())
-			}
-		}
-		ref.Features = append(ref.Features, phi)
+	pr, err := NewLinearProblem(40, 8, 5, seed)
+	if err != nil {
+		panic(err)
 	}
-	w = make([]float64, d)
-	for k := range w {
-		w[k] = rng.NormFloat64()
-	}
-	return ref, ref.WithTheta(w), w
+	return pr.Reference, pr.Expert, pr.TrueReward
 }
 
 func cosine(a, b []float64) float64 {
@@ -119,5 +105,30 @@ func TestIRFTOneStageIsSPIN(t *testing.T) {
 	}
 	if _, err := SFTLinear(ref, []Demo{{Prompt: 99}}, LinearConfig{}); err == nil {
 		t.Error("prompt out of range: no error")
+	}
+}
+
+// TestCompareLinear checks CompareLinear's rows: every method moves away
+// from the reference (positive KL) and, on expert demonstrations, towards a
+// positive true reward (the uniform reference's is near 0).
+func TestCompareLinear(t *testing.T) {
+	pr, err := NewLinearProblem(20, 6, 3, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := CompareLinear(pr, 10, []float64{0, 0.5}, []int{1, 2}, LinearConfig{Steps: 40, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 8 {
+		t.Fatalf("%d rows, want 2 fractions × 4 methods", len(rows))
+	}
+	for _, r := range rows {
+		if !(r.KL > 0) || math.IsNaN(r.TrueReward) || r.Cosine < -1 || r.Cosine > 1 {
+			t.Errorf("%+v: invalid measurements", r)
+		}
+		if r.LowQuality == 0 && !(r.TrueReward > 0) {
+			t.Errorf("%s (T=%d): true reward %v, want above the reference's 0 in expectation", r.Method, r.Stages, r.TrueReward)
+		}
 	}
 }

@@ -1,0 +1,156 @@
+package irl
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/golign/golign/alignment/policy"
+	"github.com/golign/golign/alignment/tasks"
+	"github.com/golign/golign/alignment/tokenizer"
+	"github.com/golign/golign/alignment/transformer"
+)
+
+// TaskRow is one method's result in CompareOnTask.
+type TaskRow struct {
+	// Method is "initial", "SFT", "RFT" or "IRFT"; Stages is IRFT's T.
+	Method string
+	Stages int
+	// Evaluation holds the true reward of samples on the held-out
+	// questions and the KL to the initial model.
+	Evaluation *Evaluation
+	// WinRate is the fraction of held-out questions on which the
+	// method's sample has a higher true reward than SFT's (ties half).
+	WinRate float64
+	// Gap is the implicit-reward gap (β log π/π_init) between the clean
+	// and the forbidden-phrase version of held-out responses.
+	Gap Gap
+	// Losses is the training curve (nil for the initial model).
+	Losses []float64
+}
+
+// TaskComparison configures CompareOnTask. Its zero value compares SFT,
+// RFT and IRFT at T = 1, 2, 5 with Config's defaults, evaluating with
+// samples at temperature 1 under the no-principle reward (helpfulness ×
+// harmlessness).
+type TaskComparison struct {
+	// Stages are the IRFT stage counts compared; nil means 1, 2, 5.
+	Stages []int
+	// Train configures every method; its Sampling gets the newline as a
+	// stop token.
+	Train Config
+	// Evaluate samples the held-out responses; its StopTokens get the
+	// newline.
+	Evaluate policy.SampleConfig
+}
+
+// CompareOnTask fine-tunes copies of the initial model on the
+// demonstrations examples with SFT, RFT (reward features tasks.Features)
+// and IRFT at each number of stages, and evaluates the initial model and
+// each result on the held-out questions: true reward, KL to the initial
+// model, win rate against SFT and the implicit-reward gap on the pairs
+// TaskPairs builds from held.
+func CompareOnTask(initial *transformer.Model, tok tokenizer.Tokenizer, examples, held []tasks.Example, cfg TaskComparison) ([]TaskRow, error) {
+	if initial == nil || tok == nil {
+		return nil, fmt.Errorf("irl: nil model or tokenizer")
+	}
+	demos, err := TaskDemonstrations(tok, examples)
+	if err != nil {
+		return nil, err
+	}
+	pairs, err := TaskPairs(tok, held)
+	if err != nil {
+		return nil, err
+	}
+	stop, err := tasks.StopToken(tok)
+	if err != nil {
+		return nil, err
+	}
+	train := cfg.Train
+	train.Sampling.StopTokens = append([]int{stop}, train.Sampling.StopTokens...)
+	eval := cfg.Evaluate
+	eval.StopTokens = append([]int{stop}, eval.StopTokens...)
+	stages := cfg.Stages
+	if stages == nil {
+		stages = []int{1, 2, 5}
+	}
+	type run struct {
+		method string
+		stages int
+		train  func(m *transformer.Model) (*Result, error)
+	}
+	runs := []run{
+		{"initial", 0, nil},
+		{"SFT", 0, func(m *transformer.Model) (*Result, error) { return SFT(m, demos, train) }},
+		{"RFT", 0, func(m *transformer.Model) (*Result, error) { return RFT(m, demos, TaskFeatures(tok, examples), train) }},
+	}
+	for _, t := range stages {
+		c := train
+		c.Stages = t
+		runs = append(runs, run{"IRFT", t, func(m *transformer.Model) (*Result, error) { return IRFT(m, demos, c) }})
+	}
+	rows := make([]TaskRow, len(runs))
+	for k, r := range runs {
+		m := initial.Clone()
+		row := TaskRow{Method: r.method, Stages: r.stages}
+		if r.train != nil {
+			res, err := r.train(m)
+			if err != nil {
+				return nil, fmt.Errorf("irl: %s: %w", r.method, err)
+			}
+			row.Losses = res.Losses
+		}
+		if row.Evaluation, err = EvaluateOnTask(m, initial, tok, held, "", eval); err != nil {
+			return nil, err
+		}
+		if row.Gap, err = ImplicitRewardGap(m, initial, pairs, train.beta()); err != nil {
+			return nil, err
+		}
+		rows[k] = row
+	}
+	for k := range rows {
+		if rows[k].WinRate, err = WinRate(rows[k].Evaluation.Rewards, rows[1].Evaluation.Rewards); err != nil {
+			return nil, err
+		}
+	}
+	return rows, nil
+}
+
+// label names a method with its stage count.
+func label(method string, stages int) string {
+	if method == "IRFT" {
+		return fmt.Sprintf("IRFT T=%d", stages)
+	}
+	return method
+}
+
+// Label returns the row's method with IRFT's stage count ("IRFT T=2").
+func (r TaskRow) Label() string { return label(r.Method, r.Stages) }
+
+// Label returns the row's method with IRFT's stage count ("IRFT T=2").
+func (r LinearRow) Label() string { return label(r.Method, r.Stages) }
+
+// TaskTable formats CompareOnTask's rows as a text table.
+func TaskTable(rows []TaskRow) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-10s %11s %9s %10s %8s %7s %9s\n", "method", "true reward", "forbidden", "win vs SFT", "gap", "gap acc", "KL")
+	for _, r := range rows {
+		forbidden := 0.0
+		for _, s := range r.Evaluation.Responses {
+			if tasks.ContainsForbidden(s) {
+				forbidden += 1 / float64(len(r.Evaluation.Responses))
+			}
+		}
+		fmt.Fprintf(&b, "%-10s %11.3f %9.2f %10.2f %8.3f %7.2f %9.2f\n", r.Label(), r.Evaluation.Reward, forbidden, r.WinRate, r.Gap.Mean, r.Gap.Accuracy, r.Evaluation.KL)
+	}
+	return b.String()
+}
+
+// LinearTable formats CompareLinear's rows as a text table.
+func LinearTable(rows []LinearRow) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-10s %11s %11s %7s %7s %7s\n", "method", "low-quality", "true reward", "expert", "KL", "cosine")
+	for _, r := range rows {
+		fmt.Fprintf(&b, "%-10s %11.2f %11.3f %7.3f %7.3f %7.3f\n", r.Label(), r.LowQuality, r.TrueReward, r.Expert, r.KL, r.Cosine)
+	}
+	return b.String()
+}
