@@ -143,7 +143,7 @@ func IBO(m *transformer.Model, train []transformer.Sequence, pairs []Pair, cfg I
 		idx = append(idx, j)
 	}
 	sort.Ints(idx)
-	refLoss, err := SequenceLosses(m, subset(train, idx))
+	refLoss, err := SequenceLosses(m, Subset(train, idx))
 	if err != nil {
 		return nil, fmt.Errorf("lancet: IBO: reference: %w", err)
 	}
@@ -314,8 +314,9 @@ func scaled(seq transformer.Sequence, c float64) transformer.Sequence {
 	return seq
 }
 
-// subset returns seqs[idx[0]], seqs[idx[1]], ….
-func subset(seqs []transformer.Sequence, idx []int) []transformer.Sequence {
+// Subset returns seqs[idx[0]], seqs[idx[1]], … (the sequences are shared,
+// not copied).
+func Subset(seqs []transformer.Sequence, idx []int) []transformer.Sequence {
 	out := make([]transformer.Sequence, len(idx))
 	for k, i := range idx {
 		out[k] = seqs[i]
