@@ -157,3 +157,32 @@ func TestWinRate(t *testing.T) {
 		t.Error("mismatched lengths: no error")
 	}
 }
+
+// TestPathKL checks the exact path KL against a step-by-step computation
+// from the logits of each prefix, and that a model has none to itself.
+func TestPathKL(t *testing.T) {
+	m, ref := tinyModel(t, 1), tinyModel(t, 2)
+	ctx, resp := []int{1, 2}, []int{3, 4, 0}
+	got, err := pathKL(m, ref, ctx, resp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want float64
+	prefix := append([]int(nil), ctx...)
+	for _, tok := range resp {
+		lm, _ := m.Logits(prefix)
+		lr, _ := ref.Logits(prefix)
+		a := policy.LogSoftmax(nil, lm.RawRowView(len(prefix)-1))
+		b := policy.LogSoftmax(nil, lr.RawRowView(len(prefix)-1))
+		for v := range a {
+			want += math.Exp(a[v]) * (a[v] - b[v])
+		}
+		prefix = append(prefix, tok)
+	}
+	if math.Abs(got-want) > 1e-12 || !(got > 0) {
+		t.Errorf("path KL %v, step by step %v", got, want)
+	}
+	if self, _ := pathKL(m, m, ctx, resp); self != 0 {
+		t.Errorf("KL of a model to itself %v", self)
+	}
+}

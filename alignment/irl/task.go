@@ -35,9 +35,13 @@ type TaskRow struct {
 type TaskComparison struct {
 	// Stages are the IRFT stage counts compared; nil means 1, 2, 5.
 	Stages []int
-	// Train configures every method; its Sampling gets the newline as a
-	// stop token.
+	// Train configures RFT and IRFT, and SFT's steps, batch size and
+	// seed; its Sampling gets the newline as a stop token.
 	Train Config
+	// SFTLearningRate is SFT's peak learning rate, tuned apart from the
+	// pairwise methods' (whose gradients have another scale); 0 means
+	// Config's default, 1e-3.
+	SFTLearningRate float64
 	// Evaluate samples the held-out responses; its StopTokens get the
 	// newline.
 	Evaluate policy.SampleConfig
@@ -69,6 +73,8 @@ func CompareOnTask(initial *transformer.Model, tok tokenizer.Tokenizer, examples
 	train.Sampling.StopTokens = append([]int{stop}, train.Sampling.StopTokens...)
 	eval := cfg.Evaluate
 	eval.StopTokens = append([]int{stop}, eval.StopTokens...)
+	sft := train
+	sft.LearningRate = cfg.SFTLearningRate
 	stages := cfg.Stages
 	if stages == nil {
 		stages = []int{1, 2, 5}
@@ -80,7 +86,7 @@ func CompareOnTask(initial *transformer.Model, tok tokenizer.Tokenizer, examples
 	}
 	runs := []run{
 		{"initial", 0, nil},
-		{"SFT", 0, func(m *transformer.Model) (*Result, error) { return SFT(m, demos, train) }},
+		{"SFT", 0, func(m *transformer.Model) (*Result, error) { return SFT(m, demos, sft) }},
 		{"RFT", 0, func(m *transformer.Model) (*Result, error) { return RFT(m, demos, TaskFeatures(tok, examples), train) }},
 	}
 	for _, t := range stages {
