@@ -72,13 +72,7 @@ func (c scope) Names() []gocode.Name {
 }
 
 func (c scope) TypeOf(name string) (reflect.Type, bool) {
-	if t, ok := c.s.globalType(name); ok {
-		return t, true
-	}
-	if t, ok := c.s.globalType(funcVar(name)); ok {
-		return t, true
-	}
-	return nil, false
+	return c.s.globalType(name)
 }
 
 func (c scope) Symbols() map[string]map[string]reflect.Value { return c.s.symbols }

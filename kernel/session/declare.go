@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"go/ast"
-	"go/printer"
 	"go/token"
+	"os"
 	"strconv"
 	"strings"
 
@@ -58,35 +58,43 @@ func receiverName(e ast.Expr) string {
 	}
 }
 
-// funcVar is the variable holding the body of the function name: see
-// declare.
-func funcVar(name string) string { return "_golignFn_" + name }
-
-// declare compiles and runs the declarations of f.
-//
-// The interpreter binds a call to the function declared when the call is
-// compiled, so that a function declared again would leave earlier callers
-// on the old body. A top-level function f (neither generic nor a method)
-// is therefore compiled as a trampoline calling a variable that holds its
-// body, assigned after the declarations compiled:
-//
-//	func f(x int) int { return _golignFn_f(x) }
-//	var _golignFn_f func(x int) int
-//	_golignFn_f = func(x int) int { ...body... }
-//
-// (The interpreter misjudges initialization loops when the variable is
-// initialized in its declaration.) Variables whose initializers mention a
-// function of the same cell are declared after the bodies are assigned.
-//
-// Declaring f again with the same signature assigns the new body to the
-// variable, and every caller sees it; with another signature, f is declared
-// anew (earlier callers could not call it anyway). The indirection costs one
-// interpreted call per call.
+// declare compiles and runs the declarations of f, then compiles again
+// the functions and methods of earlier cells that call a function or method
+// f declares anew (see recompileCallers).
 //
 // When the declarations fail to compile, the functions they introduced are
 // declared as stubs that panic saying so, so that no half-compiled symbol is
 // left behind.
 func (s *Session) declare(ctx context.Context, f *ast.File) error {
+	redefined := nameSet{}
+	for _, d := range f.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok {
+			for _, n := range declaredNames(fd) {
+				if s.declared[n] == gocode.KindFunc || s.methods[n] {
+					redefined[n] = true
+				}
+			}
+		}
+	}
+	if err := s.compileDecls(ctx, f, true); err != nil {
+		return err
+	}
+	if len(redefined) > 0 {
+		latest := nameSet{}
+		for _, d := range f.Decls {
+			for _, n := range declaredNames(d) {
+				latest[n] = true
+			}
+		}
+		s.recompileCallers(ctx, redefined, latest)
+	}
+	return nil
+}
+
+// compileDecls rewrites, compiles and runs the declarations of f, and
+// records the names they declare; when poison is true, the functions of f
+// that fail are declared as stubs (see declare).
+func (s *Session) compileDecls(ctx context.Context, f *ast.File, poison bool) error {
 	for _, d := range f.Decls {
 		if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil {
 			s.funcTypes[fd.Name.Name] = fd.Type
@@ -98,175 +106,101 @@ func (s *Session) declare(ctx context.Context, f *ast.File) error {
 	if err := s.checkTypeRedefinitions(f); err != nil {
 		return err
 	}
-	var fnVars, decls, late []ast.Decl
-	var bodies []ast.Stmt
-	sigs := map[string]string{}
-	funcs := nameSet{}
-	for _, d := range f.Decls {
-		if fd, ok := d.(*ast.FuncDecl); ok && indirectable(fd) {
-			funcs[fd.Name.Name] = true
-		}
-	}
-	for _, d := range f.Decls {
-		fd, ok := d.(*ast.FuncDecl)
-		if !ok || !indirectable(fd) {
-			if mentions(d, funcs) {
-				late = append(late, d)
-			} else {
-				decls = append(decls, d)
-			}
-			continue
-		}
-		name := fd.Name.Name
-		sig := signature(fd.Type)
-		bodies = append(bodies, &ast.AssignStmt{
-			Lhs: []ast.Expr{&ast.Ident{NamePos: fd.Pos(), Name: funcVar(name)}}, Tok: token.ASSIGN,
-			Rhs: []ast.Expr{&ast.FuncLit{Type: fd.Type, Body: fd.Body}},
-		})
-		if s.funcSigs[name] == sig {
-			continue
-		}
-		sigs[name] = sig
-		fnVars = append(fnVars, &ast.GenDecl{Tok: token.VAR, TokPos: fd.Pos(), Specs: []ast.Spec{&ast.ValueSpec{
-			Names: []*ast.Ident{{NamePos: fd.Pos(), Name: funcVar(name)}}, Type: unnamedType(fd.Type),
-		}}})
-		decls = append(decls, trampoline(fd))
-	}
-	if len(fnVars)+len(decls) > 0 {
-		file := &ast.File{Package: f.Package, Name: f.Name, Decls: append(fnVars, decls...)}
-		if err := s.compileRun(ctx, file); err != nil {
+	if err := s.compileRun(ctx, f); err != nil {
+		if poison {
 			s.poison(ctx, f)
-			return err
 		}
-	}
-	if len(bodies) > 0 {
-		if err := s.compileRun(ctx, &ast.BlockStmt{Lbrace: bodies[0].Pos(), List: bodies}); err != nil {
-			s.poison(ctx, f)
-			return err
-		}
-	}
-	if len(late) > 0 {
-		if err := s.compileRun(ctx, &ast.File{Package: f.Package, Name: f.Name, Decls: late}); err != nil {
-			return err
-		}
-	}
-	for name, sig := range sigs {
-		s.funcSigs[name] = sig
+		return err
 	}
 	for _, d := range f.Decls {
-		names := declaredNames(d)
-		for _, n := range names {
+		for _, n := range declaredNames(d) {
 			if kind := declKind(d); kind != "" {
 				s.declared[n] = kind
+			} else {
+				s.methods[n] = true
 			}
 		}
 	}
 	return nil
 }
 
-// mentions tells whether a var declaration's initializers mention one of
-// names.
-func mentions(d ast.Decl, names nameSet) bool {
-	g, ok := d.(*ast.GenDecl)
-	if !ok || g.Tok != token.VAR || len(names) == 0 {
-		return false
+// recompileCallers compiles again, from the source of the earlier cells,
+// the functions and methods that mention a name of changed, and then those
+// that mention them, and so on: the interpreter binds a call to the
+// function declared when the call is compiled, so that without this a
+// function declared again would leave its earlier callers on the old body.
+// Declarations that latest or a later cell replaced are left alone. Function
+// values stored in variables before the change keep the old code.
+func (s *Session) recompileCallers(ctx context.Context, changed, latest nameSet) {
+	done := nameSet{}
+	for len(changed) > 0 {
+		next := nameSet{}
+		for i, p := range s.history {
+			if p.kind != declUnit {
+				continue
+			}
+			f, err := s.parseFile(p)
+			if err != nil {
+				continue
+			}
+			var redo []ast.Decl
+			for _, d := range f.Decls {
+				fd, ok := d.(*ast.FuncDecl)
+				if !ok || fd.Body == nil {
+					continue
+				}
+				names := declaredNames(fd)
+				if done[names[0]] || s.replacedAfter(i, names[0], latest) || !mentionsAny(fd, changed) {
+					continue
+				}
+				redo = append(redo, d)
+			}
+			if len(redo) == 0 {
+				continue
+			}
+			g := &ast.File{Package: f.Package, Name: f.Name, Decls: redo}
+			if err := s.compileDecls(ctx, g, true); err != nil {
+				s.capture.sync()
+				fmt.Fprintf(os.Stderr, "warning: a function calling a redefined one no longer compiles and keeps its old code: %v\n", err)
+				continue
+			}
+			for _, d := range redo {
+				name := declaredNames(d)[0]
+				done[name], next[name] = true, true
+				if _, method, ok := strings.Cut(name, "."); ok {
+					next[method] = true
+				}
+			}
+		}
+		changed = next
 	}
+}
+
+// replacedAfter tells whether name, declared by history piece i, was
+// declared again by a later piece or by latest.
+func (s *Session) replacedAfter(i int, name string, latest nameSet) bool {
+	if latest[name] {
+		return true
+	}
+	for _, q := range s.history[i+1:] {
+		if q.kind == declUnit && namesOf(q).defines[name] {
+			return true
+		}
+	}
+	return false
+}
+
+// mentionsAny tells whether an identifier of fd (a method's name counts as
+// Type.Method and Method) is in names.
+func mentionsAny(fd *ast.FuncDecl, names nameSet) bool {
 	found := false
-	for _, spec := range g.Specs {
-		for _, v := range spec.(*ast.ValueSpec).Values {
-			ast.Inspect(v, func(n ast.Node) bool {
-				if id, ok := n.(*ast.Ident); ok && names[id.Name] {
-					found = true
-				}
-				return !found
-			})
+	ast.Inspect(fd, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok && names[id.Name] && id != fd.Name {
+			found = true
 		}
-	}
+		return !found
+	})
 	return found
-}
-
-// indirectable tells whether fd is compiled as a trampoline and a body.
-func indirectable(fd *ast.FuncDecl) bool {
-	return fd.Recv == nil && fd.Type.TypeParams == nil && fd.Body != nil &&
-		fd.Name.Name != "init" && fd.Name.Name != "main" && fd.Name.Name != "_"
-}
-
-// signature is the text of a function type without parameter names.
-func signature(ft *ast.FuncType) string {
-	var b strings.Builder
-	list := func(fl *ast.FieldList) {
-		b.WriteString("(")
-		if fl != nil {
-			for _, f := range fl.List {
-				n := max(len(f.Names), 1)
-				for range n {
-					printer.Fprint(&b, token.NewFileSet(), f.Type)
-					b.WriteString(",")
-				}
-			}
-		}
-		b.WriteString(")")
-	}
-	list(ft.Params)
-	list(ft.Results)
-	return b.String()
-}
-
-// unnamedType returns ft without parameter and result names: in a
-// variable's type the interpreter resolves them as identifiers, and fails
-// when they name a global variable.
-func unnamedType(ft *ast.FuncType) *ast.FuncType {
-	strip := func(fl *ast.FieldList) *ast.FieldList {
-		if fl == nil {
-			return nil
-		}
-		out := &ast.FieldList{}
-		for _, f := range fl.List {
-			for range max(len(f.Names), 1) {
-				out.List = append(out.List, &ast.Field{Type: f.Type})
-			}
-		}
-		return out
-	}
-	return &ast.FuncType{Func: ft.Func, Params: strip(ft.Params), Results: strip(ft.Results)}
-}
-
-// trampoline returns the declaration of fd calling its body variable, with
-// fd's doc comment and signature; parameters without a usable name get one.
-func trampoline(fd *ast.FuncDecl) *ast.FuncDecl {
-	params := &ast.FieldList{}
-	var args []ast.Expr
-	var ellipsis token.Pos
-	for i, f := range fd.Type.Params.List {
-		field := &ast.Field{Type: f.Type}
-		names := f.Names
-		if len(names) == 0 {
-			names = []*ast.Ident{ast.NewIdent("_")}
-		}
-		for j, n := range names {
-			name := n.Name
-			if name == "_" {
-				name = fmt.Sprintf("_golignP%d_%d", i, j)
-			}
-			field.Names = append(field.Names, ast.NewIdent(name))
-			args = append(args, ast.NewIdent(name))
-		}
-		if _, ok := f.Type.(*ast.Ellipsis); ok {
-			ellipsis = fd.Pos()
-		}
-		params.List = append(params.List, field)
-	}
-	call := &ast.CallExpr{Fun: ast.NewIdent(funcVar(fd.Name.Name)), Args: args, Ellipsis: ellipsis}
-	var body ast.Stmt = &ast.ExprStmt{X: call}
-	if fd.Type.Results != nil && len(fd.Type.Results.List) > 0 {
-		body = &ast.ReturnStmt{Results: []ast.Expr{call}}
-	}
-	return &ast.FuncDecl{
-		Doc:  fd.Doc,
-		Name: fd.Name,
-		Type: &ast.FuncType{Func: fd.Type.Func, Params: params, Results: fd.Type.Results},
-		Body: &ast.BlockStmt{Lbrace: fd.Pos(), List: []ast.Stmt{body}},
-	}
 }
 
 // poison declares the functions that f introduced as stubs panicking with
@@ -274,7 +208,7 @@ func trampoline(fd *ast.FuncDecl) *ast.FuncDecl {
 func (s *Session) poison(ctx context.Context, f *ast.File) {
 	for _, d := range f.Decls {
 		fd, ok := d.(*ast.FuncDecl)
-		if !ok || !indirectable(fd) || s.funcSigs[fd.Name.Name] != "" {
+		if !ok || fd.Recv != nil || fd.Type.TypeParams != nil || s.declared[fd.Name.Name] != "" {
 			continue
 		}
 		msg := fmt.Sprintf("%s is not defined: the cell declaring it failed to compile", fd.Name.Name)

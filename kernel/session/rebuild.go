@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
 	"reflect"
 	"sort"
@@ -14,9 +16,10 @@ import (
 	"github.com/golign/golign/kernel/gocode"
 )
 
-// The interpreter cannot change a type once declared: it keeps the first
-// definition without a word. A cell declaring again a type that an earlier
-// cell declared therefore rebuilds the session: a new interpreter replays
+// The interpreter cannot change a type or a method once declared: it keeps
+// the first definition without a word. A cell declaring again a type or a
+// method that an earlier cell declared, or a function that such a method
+// calls, therefore rebuilds the session: a new interpreter replays
 // the imports and declarations of the earlier cells, leaving out those the
 // new cell replaces; methods of the old type are compiled again against the
 // new one, and dropped, with a notice, when they no longer compile.
@@ -31,85 +34,171 @@ import (
 // new interpreter.
 const keptPath = "golign.session/golignkept"
 
-// redefinesType tells whether declaration piece p declares a type that an
-// earlier cell declared.
-func (s *Session) redefinesType(p piece) bool {
+// needsRebuild tells whether declaration piece p redefines what the
+// interpreter cannot change in place: a type or a method declared by an
+// earlier cell, or a function that a method of an earlier cell calls,
+// directly or through other functions.
+func (s *Session) needsRebuild(p piece) bool {
+	changed := nameSet{}
 	for name := range namesOf(p).defines {
-		if s.declared[name] == gocode.KindType {
+		switch {
+		case s.declared[name] == gocode.KindType, s.methods[name]:
 			return true
+		case s.declared[name] == gocode.KindFunc:
+			changed[name] = true
 		}
+	}
+	seen := nameSet{}
+	for n := range changed {
+		seen[n] = true
+	}
+	for len(changed) > 0 {
+		next := nameSet{}
+		for _, q := range s.history {
+			if q.kind != declUnit {
+				continue
+			}
+			for _, d := range parseDecls(q) {
+				fd, ok := d.(*ast.FuncDecl)
+				if !ok || !mentionsAny(fd, changed) {
+					continue
+				}
+				if fd.Recv != nil {
+					return true
+				}
+				if !seen[fd.Name.Name] {
+					seen[fd.Name.Name], next[fd.Name.Name] = true, true
+				}
+			}
+		}
+		changed = next
 	}
 	return false
 }
 
-// rebuild gives the session a new interpreter holding the declarations of
-// the earlier cells that the piece next does not replace, and their
-// variables where possible (see above). The declarations that do not
-// compile yet, such as methods of the type next redefines, are compiled by
-// finish, to be called once next is declared.
-func (s *Session) rebuild(ctx context.Context, next piece) (finish func()) {
-	oldGlobals := s.globals()
-	history := s.history
-	if err := s.reset(); err != nil {
-		fmt.Fprintf(os.Stderr, "rebuilding the session failed: %v\n", err)
-		return func() {}
+// parseDecls parses a declaration piece on its own, for analysis.
+func parseDecls(p piece) []ast.Decl {
+	f, err := parser.ParseFile(token.NewFileSet(), "", "package main\n"+p.src, 0)
+	if err != nil {
+		return nil
 	}
-	var pending []*ast.File
-	for i, p := range history {
-		later := namesOf(next).defines
-		for _, q := range history[i+1:] {
-			for n := range namesOf(q).defines {
-				later[n] = true
-			}
-		}
-		f, err := s.parseFile(p)
-		if err != nil {
-			continue
-		}
-		if p.kind == importUnit {
-			if s.importDecls(ctx, f) == nil {
-				s.history = append(s.history, p)
-			}
-			continue
-		}
-		var kept []ast.Decl
-		for _, d := range f.Decls {
-			if !supersededBy(d, later) {
-				kept = append(kept, d)
-			}
-		}
-		if len(kept) == 0 {
-			continue
-		}
-		f.Decls = kept
-		if s.declare(ctx, f) == nil {
-			s.history = append(s.history, p)
-			continue
-		}
-		// One declaration at a time, so that one that no longer
-		// compiles does not take the others with it.
-		for _, d := range kept {
-			single := *f
-			single.Decls = []ast.Decl{d}
-			if s.declare(ctx, &single) != nil {
-				pending = append(pending, &single)
-			}
-		}
-		s.history = append(s.history, p)
-	}
-	dropped := s.restoreGlobals(ctx, oldGlobals)
-	return func() { s.finishRebuild(ctx, pending, dropped) }
+	return f.Decls
 }
 
-// finishRebuild declares the declarations rebuild left pending, and says
-// what could not be kept.
-func (s *Session) finishRebuild(ctx context.Context, pending []*ast.File, dropped []string) {
-	var failed []string
-	for _, f := range pending {
-		if s.declare(ctx, f) != nil {
-			failed = append(failed, declaredNames(f.Decls[0])...)
+// rebuild gives the session a new interpreter holding the declarations of
+// the earlier cells that declaration piece next does not replace, those of
+// next, and the earlier variables where possible (see above). It returns
+// the error of next's own declarations, after which the session is rebuilt
+// without them.
+func (s *Session) rebuild(ctx context.Context, next piece) error {
+	if _, err := s.parseFile(next); err != nil {
+		return err
+	}
+	oldGlobals := s.globals()
+	history := append([]piece(nil), s.history...)
+	failed, nextErr := s.replay(ctx, history, &next)
+	if nextErr != nil {
+		failed, _ = s.replay(ctx, history, nil)
+	}
+	s.history = history
+	s.finishRebuild(ctx, oldGlobals, failed)
+	return nextErr
+}
+
+// replay resets the interpreter and compiles the imports of history, then
+// its declarations that no later piece (nor next) replaces, and next's, all
+// as one file so that old and new ones may refer to each other. When that
+// fails, the declaration at fault is left out and the interpreter reset
+// again (a failed compilation leaves it unusable); failed lists the names
+// left out. nextErr is the error of a declaration of next.
+func (s *Session) replay(ctx context.Context, history []piece, next *piece) (failed []string, nextErr error) {
+	pieces := history
+	if next != nil {
+		pieces = append(pieces[:len(pieces):len(pieces)], *next)
+	}
+	type declKey struct{ piece, index int }
+	excluded := map[declKey]bool{}
+	for {
+		if err := s.reset(); err != nil {
+			return failed, err
+		}
+		var decls []ast.Decl
+		var keys []declKey
+		var pkg token.Pos
+		for i, p := range pieces {
+			later := nameSet{}
+			for _, q := range pieces[i+1:] {
+				for n := range namesOf(q).defines {
+					later[n] = true
+				}
+			}
+			name := fmt.Sprintf("%s%d", replayFile, i)
+			if next != nil && i == len(pieces)-1 {
+				name = cellFile // errors in the new cell point at its lines
+			}
+			f, err := s.parseFileAs(p, name)
+			if err != nil {
+				continue
+			}
+			pkg = f.Package
+			if p.kind == importUnit {
+				s.importDecls(ctx, f)
+				continue
+			}
+			for j, d := range f.Decls {
+				if !supersededBy(d, later) && !excluded[declKey{i, j}] {
+					decls = append(decls, d)
+					keys = append(keys, declKey{i, j})
+				}
+			}
+		}
+		if len(decls) == 0 {
+			return failed, nil
+		}
+		err := s.compileDecls(ctx, &ast.File{Package: pkg, Name: ast.NewIdent("main"), Decls: decls}, false)
+		if err == nil {
+			return failed, nil
+		}
+		at := s.faultyDecl(err, decls)
+		switch {
+		case at < 0:
+			return failed, err
+		case next != nil && keys[at].piece == len(pieces)-1:
+			return failed, err
+		}
+		excluded[keys[at]] = true
+		failed = append(failed, declaredNames(decls[at])...)
+	}
+}
+
+// replayFile names the pieces replayed by rebuild in positions, to tell
+// which declaration an error is about.
+const replayFile = "replay"
+
+// faultyDecl returns the index of the declaration of decls at the position
+// err reports, or -1.
+func (s *Session) faultyDecl(err error, decls []ast.Decl) int {
+	var file string
+	var line int
+	if pe, ok := err.(*posError); ok {
+		p := s.in.FileSet().Position(pe.pos)
+		file, line = p.Filename, p.Line
+	} else if _, e := fmt.Sscanf(strings.Replace(err.Error(), ":", " ", 2), "%s %d", &file, &line); e != nil {
+		return -1
+	}
+	fset := s.in.FileSet()
+	for i, d := range decls {
+		start, end := fset.Position(d.Pos()), fset.Position(d.End())
+		if start.Filename == file && start.Line <= line && line <= end.Line {
+			return i
 		}
 	}
+	return -1
+}
+
+// finishRebuild restores the variables and says what could not be kept.
+func (s *Session) finishRebuild(ctx context.Context, oldGlobals map[string]reflect.Value, failed []string) {
+	dropped := s.restoreGlobals(ctx, oldGlobals)
 	var notice []string
 	if len(failed) > 0 {
 		notice = append(notice, "declarations that no longer compile were dropped: "+strings.Join(failed, ", "))
@@ -119,7 +208,7 @@ func (s *Session) finishRebuild(ctx context.Context, pending []*ast.File, droppe
 	}
 	if len(notice) > 0 {
 		s.capture.sync()
-		fmt.Fprintf(os.Stderr, "a type was redefined and the session rebuilt; %s\n", strings.Join(notice, "; "))
+		fmt.Fprintf(os.Stderr, "a type or method was redefined and the session rebuilt; %s\n", strings.Join(notice, "; "))
 	}
 }
 

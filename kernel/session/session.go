@@ -34,9 +34,14 @@
 //
 // # Redefinitions
 //
-// Variables may be declared again (x := 1, then x := "a"); earlier functions
-// that used the old variable keep using it. A function or type declared again
-// replaces the old one for the code compiled afterwards. See redefine.go.
+// Variables may be declared again (x := 1, then x := "a"); functions that
+// used the old variable keep using it. A function or method declared again
+// replaces the old one everywhere: the functions and methods of earlier
+// cells that call it are compiled again from their source (declare.go);
+// function values stored in variables keep the old code. A type declared
+// again, like a method declared again or a function that a method calls,
+// rebuilds the interpreter from the earlier cells' declarations, keeping
+// variables whose values still fit (rebuild.go).
 package session
 
 import (
@@ -91,7 +96,7 @@ type Session struct {
 	declared  map[string]string        // top-level names the cells declared → gocode kind
 	sources   []string                 // the cells that ran without error, oldest first
 	history   []piece                  // the import and declaration pieces run, oldest first
-	funcSigs  map[string]string        // signatures of the functions compiled as trampolines
+	methods   nameSet                  // methods the cells declared, as Type.Method
 	funcTypes map[string]*ast.FuncType // types of the functions cells declared
 	temps     int
 	results   *cellResult
@@ -165,7 +170,7 @@ func (s *Session) reset() error {
 	s.declared = map[string]string{}
 	s.sources = nil
 	s.history = nil
-	s.funcSigs = map[string]string{}
+	s.methods = nameSet{}
 	s.funcTypes = map[string]*ast.FuncType{}
 	if _, err := s.evalPrelude(); err != nil {
 		return fmt.Errorf("compiling the prelude: %w", err)
@@ -337,8 +342,12 @@ func (s *Session) parseStmts(p piece) ([]ast.Stmt, error) {
 }
 
 // parseFile parses declarations or imports found at line:col of the cell.
-func (s *Session) parseFile(p piece) (*ast.File, error) {
-	src := fmt.Sprintf("package main\n//line %s:%d:%d\n%s\n", cellFile, p.line, p.col, p.src)
+func (s *Session) parseFile(p piece) (*ast.File, error) { return s.parseFileAs(p, cellFile) }
+
+// parseFileAs is parseFile with positions reported in file name (the
+// interpreter's scope of imports stays that of cells).
+func (s *Session) parseFileAs(p piece, name string) (*ast.File, error) {
+	src := fmt.Sprintf("package main\n//line %s:%d:%d\n%s\n", name, p.line, p.col, p.src)
 	return parser.ParseFile(s.in.FileSet(), cellFile, src, parser.ParseComments)
 }
 
@@ -346,8 +355,12 @@ func (s *Session) parseFile(p piece) (*ast.File, error) {
 func (s *Session) runPiece(ctx context.Context, p piece, last bool) (*bundle, error) {
 	switch p.kind {
 	case importUnit, declUnit:
-		if p.kind == declUnit && s.redefinesType(p) {
-			defer s.rebuild(ctx, p)()
+		if p.kind == declUnit && s.needsRebuild(p) {
+			err := s.rebuild(ctx, p)
+			if err == nil {
+				s.history = append(s.history, p)
+			}
+			return nil, err
 		}
 		f, err := s.parseFile(p)
 		if err != nil {

@@ -230,7 +230,6 @@ func TestOutputCapture(t *testing.T) {
 			}
 		})
 	}
-	_ = time.Now
 }
 
 func TestOutputStreamsWhileRunning(t *testing.T) {
@@ -501,6 +500,17 @@ func TestRedefinition(t *testing.T) {
 		{"x := 1", ""},
 		{"x := \"now a string\"\nx", `"now a string"`},
 		{"import \"fmt\"\nimport \"fmt\"\nfmt.Sprint(1)", `"1"`},
+		{"func leaf() int { return 1 }\nfunc middle() int { return leaf() * 10 }", ""},
+		{"func top() int { return middle() + 5 }\ntype box struct{ v int }\nfunc (b box) scaled() int { return b.v * leaf() }", ""},
+		{"func even(n int) bool { if n == 0 { return true }; return odd(n - 1) }\nfunc odd(n int) bool { if n == 0 { return false }; return even(n - 1) }", ""},
+		{"func leaf() int { return 2 }", ""},
+		{"top()", "25"},
+		{"box{4}.scaled()", "8"},
+		{"func odd(n int) bool { if n == 0 { return false }; return even(n - 1) }\neven(10)", "true"},
+		{"func (b box) scaled() int { return b.v * 100 }", ""},
+		{"func viaMethod(b box) int { return b.scaled() }\nviaMethod(box{2})", "200"},
+		{"func (b box) scaled() int { return b.v * 1000 }", ""},
+		{"viaMethod(box{2})", "2000"},
 		{"import \"fmt\"", ""},
 	}
 	for _, st := range steps {
@@ -510,7 +520,14 @@ func TestRedefinition(t *testing.T) {
 			t.Errorf("cell %q: result %q, want %q", st.code, got, st.result)
 		}
 	}
-	reply, _ := runCell(t, s, "type pair struct{ a int }\ntype pair struct{ a, b int }")
+	reply, _ := runCell(t, s, "type box struct{ v int }\nfunc (b box) scaled() int { return b.missing }")
+	if reply.Error == nil || !strings.Contains(strings.Join(reply.Error.Traceback, "\n"), "cell line 2,") {
+		t.Errorf("a failing redefinition of a type: %+v, want an error at line 2", reply.Error)
+	}
+	if got, _ := mustExec(t, s, "viaMethod(box{3})").result(); got != "3000" {
+		t.Errorf("after a failed redefinition of box: %s, want the earlier definitions (3000)", got)
+	}
+	reply, _ = runCell(t, s, "type pair struct{ a int }\ntype pair struct{ a, b int }")
 	if reply.Error == nil || !strings.Contains(reply.Error.Value, "redeclared") {
 		t.Errorf("redefining a type in one cell: %+v", reply.Error)
 	}
@@ -685,4 +702,78 @@ func TestTypeRedefinition(t *testing.T) {
 	if reply, _ := runCell(t, s, "p"); reply.Error == nil {
 		t.Errorf("p of the old type survived the redefinition")
 	}
+}
+
+func TestOutputAfterTheCell(t *testing.T) {
+	s := newSession(t)
+	r := mustExec(t, s, "import (\"fmt\"; \"time\")\ngo func() {\n\ttime.Sleep(100 * time.Millisecond)\n\tfmt.Println(\"late\")\n}()")
+	deadline := time.Now().Add(2 * time.Second)
+	for r.stream("stdout") == "" && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := r.stream("stdout"); got != "late\n" {
+		t.Errorf("output of a goroutine after its cell ended: %q, want it in that cell's output", got)
+	}
+}
+
+func TestPasswordAndInfo(t *testing.T) {
+	s := newSession(t)
+	r := &recorder{allow: true, inputs: []string{"hunter2"}}
+	reply := s.Execute(context.Background(), kernel.ExecuteRequest{
+		Code: "import \"github.com/golign/golign/kernel/display\"\nkey, err := display.ReadPassword(\"API key: \")\nlen(key)", AllowStdin: true}, r)
+	if reply.Status != kernel.StatusOK {
+		t.Fatalf("%+v", reply.Error)
+	}
+	if got, _ := r.result(); got != "7" || len(r.asked) != 1 || r.asked[0] != "API key: " {
+		t.Errorf("result %s, prompts %q", got, r.asked)
+	}
+	info := s.Info()
+	if info.Implementation != "golign" || info.Language.Name != "go" || !strings.HasPrefix(runtime.Version(), "go"+info.Language.Version) || len(info.HelpLinks) == 0 {
+		t.Errorf("info %+v", info)
+	}
+}
+
+func BenchmarkExecuteSmallCell(b *testing.B) {
+	s, err := New(Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Shutdown(false)
+	r := &recorder{}
+	s.Execute(context.Background(), kernel.ExecuteRequest{Code: "x := 0"}, r)
+	for b.Loop() {
+		s.Execute(context.Background(), kernel.ExecuteRequest{Code: "x = x + 1\nx * 2"}, r)
+	}
+}
+
+func BenchmarkOutputLines(b *testing.B) {
+	s, err := New(Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Shutdown(false)
+	s.Execute(context.Background(), kernel.ExecuteRequest{Code: "import \"fmt\""}, &recorder{})
+	for b.Loop() {
+		r := &recorder{}
+		s.Execute(context.Background(), kernel.ExecuteRequest{Code: "for i := 0; i < 10000; i++ {\n\tfmt.Println(\"line\", i)\n}"}, r)
+		if n := strings.Count(r.stream("stdout"), "\n"); n != 10000 {
+			b.Fatalf("%d lines", n)
+		}
+	}
+	b.ReportMetric(10000, "lines/op")
+}
+
+// BenchmarkRedefinableCall measures a call of a function declared by a
+// cell, which goes through its trampoline.
+func BenchmarkRedefinableCall(b *testing.B) {
+	s, err := New(Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Shutdown(false)
+	s.Execute(context.Background(), kernel.ExecuteRequest{Code: "func inc(x int) int { return x + 1 }\nfunc loop(n int) int {\n\tx := 0\n\tfor i := 0; i < n; i++ {\n\t\tx = inc(x)\n\t}\n\treturn x\n}"}, &recorder{})
+	for b.Loop() {
+		s.Execute(context.Background(), kernel.ExecuteRequest{Code: "loop(100000)"}, &recorder{})
+	}
+	b.ReportMetric(100000, "calls/op")
 }
