@@ -58,18 +58,18 @@ func Detect(s *Setup, q *lancet.Queries, methods []lancet.Method, cfg lancet.Lin
 }
 
 // CompareConfig configures Compare. The zero value retrieves the top 10% of
-// the training data, runs 40 steps of 8 items at a learning rate of 2e-3 for
-// every post-training correction, and IBO with β = 0.1 on two random pairs
+// the training data, runs 40 steps of 8 items at a learning rate of 1e-3 for
+// every post-training correction, and IBO with β = 0.5 on two random pairs
 // per influential example against the bottom half.
 type CompareConfig struct {
 	// Retrieve is the fraction of the training data taken as influential;
 	// 0 means 0.1.
 	Retrieve float64
 	// Steps, BatchSize and LearningRate apply to IBO, gradient ascent and
-	// fine-tuning alike; 0 means 40, 8 and 2e-3.
+	// fine-tuning alike; 0 means 40, 8 and 1e-3.
 	Steps, BatchSize int
 	LearningRate     float64
-	// Beta is IBO's β; 0 means 0.1.
+	// Beta is IBO's β; 0 means 0.5.
 	Beta float64
 	// Seed seeds pairing, batches and sampling.
 	Seed uint64
@@ -107,7 +107,11 @@ func Compare(s *Setup, linfac, identity []float64, cfg CompareConfig) ([]Outcome
 	steps := pick(cfg.Steps, 40)
 	lr := cfg.LearningRate
 	if lr == 0 {
-		lr = 2e-3
+		lr = 1e-3
+	}
+	beta := cfg.Beta
+	if beta == 0 {
+		beta = 0.5
 	}
 	step := lancet.StepConfig{Steps: steps, BatchSize: cfg.BatchSize, LearningRate: lr, Seed: cfg.Seed}
 	out := []Outcome{{Name: "original", Model: s.Model}}
@@ -127,7 +131,7 @@ func Compare(s *Setup, linfac, identity []float64, cfg CompareConfig) ([]Outcome
 			return err
 		}
 		m := s.Model.Clone()
-		if _, err := lancet.IBO(m, s.Train, pairs, lancet.IBOConfig{StepConfig: step, Beta: cfg.Beta}); err != nil {
+		if _, err := lancet.IBO(m, s.Train, pairs, lancet.IBOConfig{StepConfig: step, Beta: beta}); err != nil {
 			return err
 		}
 		out = append(out, Outcome{Name: name, Model: m})
