@@ -7,7 +7,7 @@ TAGS    ?= openblas
 BIN     := bin/golign
 OUT     := out
 
-.PHONY: all tour deps build install test gotest lint fuzz jupyter notebooks browser clean bench
+.PHONY: all tour deps build install test gotest lint fuzz jupyter faults notebooks browser clean bench
 
 all: tour
 
@@ -28,7 +28,7 @@ tour: install
 	@echo "To work in Jupyter: jupyter notebook notebooks/   (choose the kernel \"Go (golign)\")"
 	@echo "or in a terminal:    jupyter console --kernel golign"
 
-test: build lint gotest fuzz jupyter notebooks browser
+test: build lint gotest fuzz jupyter faults notebooks browser
 	@echo "all tests passed"
 
 lint:
@@ -43,6 +43,9 @@ fuzz:
 
 jupyter: build
 	GOLIGN=$(abspath $(BIN)) bash test/jupyter/run.sh
+
+faults: build
+	GOLIGN=$(abspath $(BIN)) TAGS='$(TAGS)' bash test/faults/run.sh
 
 notebooks: build
 	$(BIN) test notebooks
