@@ -26,8 +26,10 @@ import (
 
 // Sizes are the problem sizes of one run.
 type Sizes struct {
-	// Repeats is how often each numeric task is timed (the fastest counts).
-	Repeats int
+	// Rounds is the number of alternating golign and NumPy rounds, and
+	// Repeats the repetitions of a task in each round: the fastest of all
+	// counts.
+	Rounds, Repeats int
 	// BTPairs × BTDim is the Bradley–Terry training set.
 	BTPairs, BTDim int
 	// InfluenceTrain lists the training-set sizes of DataInf; InfluenceDim
@@ -54,7 +56,7 @@ type Sizes struct {
 
 // defaultSizes finish in a few minutes on two cores.
 var defaultSizes = Sizes{
-	Repeats: 3,
+	Rounds: 3, Repeats: 2,
 	BTPairs: 20_000, BTDim: 64,
 	InfluenceTrain: []int{10_000}, InfluenceDim: 1024, Queries: 100,
 	OPORPRows: 10_000, OPORPDim: 4096, OPORPK: 512,
@@ -69,7 +71,7 @@ var defaultSizes = Sizes{
 
 // fullSizes are the sizes of the library's own benchmarks.
 var fullSizes = Sizes{
-	Repeats: 5,
+	Rounds: 3, Repeats: 3,
 	BTPairs: 100_000, BTDim: 256,
 	InfluenceTrain: []int{10_000, 100_000}, InfluenceDim: 2048, Queries: 100,
 	OPORPRows: 50_000, OPORPDim: 4096, OPORPK: 512,

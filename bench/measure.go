@@ -122,15 +122,11 @@ func measureDGEMM(r *runner, s Sizes, data string, res *Results) error {
 			return err
 		}
 		flops := 2 * math.Pow(float64(n), 3) / 1e9
-		g, err := r.golignTask("dgemm", dir, s.Repeats)
+		g, np, err := r.interleaved("dgemm", dir, s, true)
 		if err != nil {
 			return err
 		}
-		g1, err := r.golignTask("dgemm", dir, s.Repeats, "OPENBLAS_NUM_THREADS=1")
-		if err != nil {
-			return err
-		}
-		np, err := r.numpyTask("dgemm", dir, s.Repeats)
+		g1, _, err := r.interleaved("dgemm", dir, s, false, "OPENBLAS_NUM_THREADS=1")
 		if err != nil {
 			return err
 		}
@@ -211,7 +207,7 @@ func measureNumerics(r *runner, s Sizes, data string, res *Results) error {
 			}
 		}
 		row := NumericRow{Name: t.name, Size: t.size, NoPeer: t.noPeer, Flops: t.flops}
-		if row.Golign, err = r.golignTask(t.task, dir, s.Repeats); err != nil {
+		if row.Golign, row.NumPy, err = r.interleaved(t.task, dir, s, t.noPeer == ""); err != nil {
 			return err
 		}
 		if t.flops > 0 {
@@ -222,9 +218,6 @@ func measureNumerics(r *runner, s Sizes, data string, res *Results) error {
 			}
 		}
 		if t.noPeer == "" {
-			if row.NumPy, err = r.numpyTask(t.task, dir, s.Repeats); err != nil {
-				return err
-			}
 			if row.MaxRelDiff, err = compareAnswers(dir); err != nil {
 				return err
 			}
@@ -240,7 +233,7 @@ func productRate(r *runner, s Sizes, data string, m, k, n int) (float64, error) 
 	if err != nil {
 		return 0, err
 	}
-	t, err := r.golignTask("dgemm", dir, s.Repeats)
+	t, err := r.golignTask("dgemm", dir, s.Rounds*s.Repeats)
 	return 2 * float64(m) * float64(k) * float64(n) / t.Best() / 1e9, err
 }
 
@@ -353,15 +346,9 @@ func measureThreads(r *runner, s Sizes, data string, res *Results) error {
 		row := ThreadRow{Name: t.name + ", " + t.size, HasPeer: t.noPeer == ""}
 		for _, threads := range []int{1, 2} {
 			env := fmt.Sprintf("OPENBLAS_NUM_THREADS=%d", threads)
-			g, err := r.golignTask(t.task, dir, s.Repeats, env)
+			g, np, err := r.interleaved(t.task, dir, s, row.HasPeer, env)
 			if err != nil {
 				return err
-			}
-			var np Timing
-			if row.HasPeer {
-				if np, err = r.numpyTask(t.task, dir, s.Repeats, env); err != nil {
-					return err
-				}
 			}
 			if threads == 1 {
 				row.One, row.NumPyOne = g.Best(), np.Best()
@@ -384,7 +371,7 @@ func measureScaling(r *runner, s Sizes, data string, res *Results) error {
 			if err != nil {
 				return err
 			}
-			t, err := r.golignTask("scale", dir, s.Repeats)
+			t, err := r.golignTask("scale", dir, s.Rounds*s.Repeats)
 			if err != nil {
 				return err
 			}

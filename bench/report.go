@@ -87,7 +87,8 @@ func writeReport(dir string, res *Results) error {
 	r.line("")
 	r.line("Written by `make bench` (`go run -tags openblas ./bench`) on %s, %s, in %s.",
 		time.Now().UTC().Format("2006-01-02 15:04 MST"), sizes, res.Elapsed.Round(time.Second))
-	r.line("Times are the fastest of %d repetitions (medians for the kernel protocol).", res.Sizes.Repeats)
+	r.line("Times are the fastest of %d rounds × %d repetitions, golign and NumPy alternating round by round so that both meet the same load (medians for the kernel protocol).",
+		res.Sizes.Rounds, res.Sizes.Repeats)
 	r.line("")
 	r.line("## Machine")
 	r.line("")

@@ -77,6 +77,28 @@ func (r *runner) numpyTask(task, dir string, repeats int, extra ...string) (Timi
 	return t, err
 }
 
+// interleaved times golign's side of task and, when peer is set, NumPy's in
+// alternating rounds of s.Repeats repetitions, so that both meet the same
+// load on a shared machine.
+func (r *runner) interleaved(task, dir string, s Sizes, peer bool, extra ...string) (golign, numpy Timing, err error) {
+	for range s.Rounds {
+		g, err := r.golignTask(task, dir, s.Repeats, extra...)
+		if err != nil {
+			return golign, numpy, err
+		}
+		golign.Seconds = append(golign.Seconds, g.Seconds...)
+		if !peer {
+			continue
+		}
+		n, err := r.numpyTask(task, dir, s.Repeats, extra...)
+		if err != nil {
+			return golign, numpy, err
+		}
+		numpy.Seconds = append(numpy.Seconds, n.Seconds...)
+	}
+	return golign, numpy, nil
+}
+
 // NumPyInfo is what numerics.py info reports about NumPy's BLAS.
 type NumPyInfo struct {
 	NumPy    string `json:"numpy"`
