@@ -13,6 +13,11 @@ packages=(
 	python3-nbconvert python3-ipykernel python3-numpy
 	chromium
 )
+# Node and npm run the Notebook-in-the-browser test (test/notebook-ui); a
+# Node already on PATH, from whichever source, is used as it is.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+	packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Runs Jupyter Notebook (Debian's classic Notebook 6) on the golign kernel and
+# drives it in headless Chromium through playwright-core (notebook.mjs): the
+# plot cell of plot.ipynb must show a non-blank PNG, and Tab after
+# `strings.ToU` must complete to strings.ToUpper. The kernelspec and every
+# Jupyter directory live in a temporary directory, so the user's own Jupyter
+# set-up is neither used nor touched. The screenshot is kept in
+# out/notebook-ui/notebook.png and the server's log in out/notebook-ui/server.log.
+#
+# GOLIGN names the golign binary to test; without it one is built.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+artifacts="$root/out/notebook-ui"
+mkdir -p "$artifacts"
+tmp="$(mktemp -d)"
+server_pid=""
+
+stop_server() {
+	[[ -n "$server_pid" ]] || return 0
+	# SIGTERM lets the server shut its kernels down; the server runs in a
+	# session of its own, so whatever is left of it is killed as a group.
+	kill -TERM "$server_pid" 2>/dev/null || true
+	for _ in $(seq 50); do
+		kill -0 "$server_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL -- "-$server_pid" 2>/dev/null || true
+	wait "$server_pid" 2>/dev/null || true
+	server_pid=""
+}
+trap 'stop_server; rm -rf "$tmp"' EXIT
+fail() {
+	echo "notebook-ui: FAIL: $*" >&2
+	exit 1
+}
+
+if [[ -z "${GOLIGN:-}" ]]; then
+	echo "notebook-ui: building golign"
+	(cd "$root" && go build -tags "${TAGS:-openblas}" -o bin/golign ./cmd/golign)
+	GOLIGN="$root/bin/golign"
+fi
+[[ -x "$GOLIGN" ]] || fail "GOLIGN=$GOLIGN is not an executable"
+"$GOLIGN" install --prefix "$tmp/prefix" >/dev/null
+
+# playwright-core from the committed lock file; it never downloads a browser.
+# The stamp records which lock file node_modules was installed from.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+stamp="$here/node_modules/.installed-from-package-lock.json"
+if ! cmp -s "$here/package-lock.json" "$stamp"; then
+	echo "notebook-ui: npm ci"
+	(cd "$here" && npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci could not install playwright-core"
+	cp "$here/package-lock.json" "$stamp"
+fi
+
+export JUPYTER_PATH="$tmp/prefix/share/jupyter"
+export JUPYTER_RUNTIME_DIR="$tmp/runtime"
+export JUPYTER_DATA_DIR="$tmp/data"
+export JUPYTER_CONFIG_DIR="$tmp/config"
+export IPYTHONDIR="$tmp/ipython"
+export PYDEVD_DISABLE_FILE_VALIDATION=1
+mkdir -p "$tmp/notebooks" "$JUPYTER_RUNTIME_DIR"
+cp "$here/plot.ipynb" "$tmp/notebooks/plot.ipynb"
+
+token="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+# Port 0 is not accepted by Notebook 6, so a free port is asked of the
+# kernel; should another process take it first, the server moves on to the
+# next one, and the address is read back from the file the server writes.
+allow_root=()
+[[ "$(id -u)" -ne 0 ]] || allow_root=(--allow-root)
+port="$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+setsid /usr/bin/python3 -m notebook \
+	--no-browser --ip=127.0.0.1 --port="$port" \
+	--notebook-dir="$tmp/notebooks" \
+	--NotebookApp.token="$token" --NotebookApp.password='' \
+	--NotebookApp.open_browser=False "${allow_root[@]}" \
+	>"$artifacts/server.log" 2>&1 &
+server_pid=$!
+
+server_info=""
+for _ in $(seq 300); do
+	kill -0 "$server_pid" 2>/dev/null || fail "the Notebook server exited; see $artifacts/server.log"
+	server_info="$(ls "$JUPYTER_RUNTIME_DIR"/nbserver-*.json 2>/dev/null | head -n1 || true)"
+	[[ -n "$server_info" ]] && break
+	sleep 0.1
+done
+[[ -n "$server_info" ]] || fail "the Notebook server did not start within 30 s; see $artifacts/server.log"
+base_url="$(/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["url"])' "$server_info")"
+echo "notebook-ui: Notebook server at $base_url"
+
+NOTEBOOK_URL="${base_url%/}/notebooks/plot.ipynb" NOTEBOOK_TOKEN="$token" \
+	SCREENSHOT="$artifacts/notebook.png" \
+	node "$here/notebook.mjs" || fail "the browser checks failed (screenshot: $artifacts/notebook.png, server log: $artifacts/server.log)"
+echo "notebook-ui: screenshot: out/notebook-ui/notebook.png"
