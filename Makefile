@@ -7,7 +7,7 @@ TAGS    ?= openblas
 BIN     := bin/golign
 OUT     := out
 
-.PHONY: all tour deps build install test gotest lint fuzz jupyter faults notebooks browser clean bench
+.PHONY: all tour deps build install test gotest lint fuzz jupyter faults notebooks browser notebook-ui clean bench
 
 all: tour
 
@@ -28,7 +28,7 @@ tour: install
 	@echo "To work in Jupyter: jupyter notebook notebooks/   (choose the kernel \"Go (golign)\")"
 	@echo "or in a terminal:    jupyter console --kernel golign"
 
-test: build lint gotest fuzz jupyter faults notebooks browser
+test: build lint gotest fuzz jupyter faults notebooks browser notebook-ui
 	@echo "all tests passed"
 
 lint:
@@ -52,6 +52,11 @@ notebooks: build
 
 browser: build
 	GOLIGN=$(abspath $(BIN)) bash test/browser/run.sh
+
+# Jupyter Notebook on the golign kernel, driven in headless Chromium; the
+# screenshot is kept in out/notebook-ui/.
+notebook-ui: build
+	GOLIGN=$(abspath $(BIN)) bash test/notebook-ui/run.sh
 
 clean:
 	rm -rf bin $(OUT)
