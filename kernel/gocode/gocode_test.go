@@ -173,6 +173,7 @@ func TestInspect(t *testing.T) {
 		{name: "inside nested parentheses", code: "mat.NewDense(2, 2, make([]float64, 4)", cursor: -1, wantKind: KindFunc, wantDecl: "func NewDense("},
 		{name: "method of a typed variable", code: "m.At", cursor: -1, wantKind: KindMethod, wantDecl: "func (m *Dense) At(i, j int) float64", wantText: "At returns the element at row i, column j"},
 		{name: "call with a string holding a parenthesis", code: "fmt.Println(fmt.Sprint(\"a(b\"), ", cursor: -1, wantKind: KindFunc, wantDecl: "func Println("},
+		{name: "cursor in a string argument", code: "fmt.Println(\"mat.NewDense\")", cursor: 20, wantKind: KindFunc, wantDecl: "func Println("},
 		{name: "call inside a composite literal", code: "xs := []float64{mat.Norm(m, ", cursor: -1, wantKind: KindFunc, wantDecl: "func Norm(a Matrix, norm float64) float64"},
 		{name: "method name under the cursor", code: "v := m.At(0, 1)", cursor: 8, wantKind: KindMethod, wantDecl: "func (m *Dense) At("},
 		{name: "struct field", code: "p.Title", cursor: -1, wantKind: KindField, wantDecl: "Title struct"},

@@ -13,13 +13,14 @@ import (
 // Inspect documents the name at the cursor (in code points) of code: the
 // identifier under or just before the cursor, with the operand it selects
 // from ("m.At" documents (*mat.Dense).At when m is a *mat.Dense), or,
-// when the cursor is not on a name, the function whose call's parentheses
-// enclose the cursor ("mat.NewDense(2, |" documents mat.NewDense).
+// when the cursor is not on a name (or is in a string), the function whose
+// call's parentheses enclose the cursor ("mat.NewDense(2, |" documents
+// mat.NewDense).
 func Inspect(code string, cursor int, s Scope) (Doc, bool) {
 	off := byteOffset(code, cursor)
 	r := newResolver(code, s)
 	start, end := identStart(code, off), identEnd(code, off)
-	if start == end {
+	if start == end || inStringOrComment(code, start) {
 		open := enclosingCall(code, off)
 		if open < 0 {
 			return Doc{}, false
