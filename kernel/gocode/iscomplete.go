@@ -23,9 +23,15 @@ const (
 // indent is the indentation the next line should start with: the line of
 // the innermost open bracket indented by one more tab, or the last line
 // indented by one more tab after a trailing operator. A cell is a sequence
-// of Go declarations and statements in any order, as the session runs them.
+// of Go declarations and statements in any order, as the session runs them,
+// or a help request "name?" (complete when name is an operand).
 func IsComplete(code string) (status, indent string) {
-	if strings.TrimSpace(code) == "" {
+	trimmed := strings.TrimSpace(code)
+	if trimmed == "" {
+		return StatusComplete, ""
+	}
+	// A help request: name? or name??.
+	if strings.HasSuffix(trimmed, "?") && parseOperand(strings.TrimRight(trimmed, "?")) != nil {
 		return StatusComplete, ""
 	}
 	toks, errs := scan(code)
