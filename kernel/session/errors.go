@@ -72,8 +72,8 @@ func (s *Session) describe(ctx context.Context, err error, code string) *kernel.
 func explainFault(msg string) string {
 	if strings.Contains(msg, "nil type") || strings.Contains(msg, "nil pointer") {
 		return "the interpreter failed (" + msg + "); this happens with range over a function " +
-			"(iterators of Go 1.23) or over an integer whose type golign could not tell: " +
-			"write an explicit loop (for i := 0; i < n; i++) instead"
+			"that is not an iterator declared by a cell, or over an integer whose type golign could not tell: " +
+			"write an explicit loop (for i := 0; i < n; i++, or a call of the iterator with a yield function) instead"
 	}
 	return "the interpreter failed: " + msg
 }

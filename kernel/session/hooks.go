@@ -85,20 +85,20 @@ func ` + resultHelper + `(values ...any) {
 `
 
 // evalPrelude compiles and runs the prelude.
-func (s *Session) evalPrelude() (any, error) {
+func (s *Session) evalPrelude() error {
 	f, err := parser.ParseFile(s.in.FileSet(), cellFile, "package main\n"+prelude, 0)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	prog, err := s.compile(f)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if _, err := s.in.Execute(prog); err != nil {
-		return nil, err
+		return err
 	}
 	s.imports[hookPkg] = hookPath
-	return nil, nil
+	return nil
 }
 
 // hooks returns the compiled functions of the prelude, bound to s.

@@ -46,7 +46,6 @@ package session
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -172,13 +171,11 @@ func (s *Session) reset() error {
 	s.history = nil
 	s.methods = nameSet{}
 	s.funcTypes = map[string]*ast.FuncType{}
-	if _, err := s.evalPrelude(); err != nil {
+	if err := s.evalPrelude(); err != nil {
 		return fmt.Errorf("compiling the prelude: %w", err)
 	}
 	return nil
 }
-
-// LogWriter (capture.go) is where the kernel logs.
 
 // forward sends captured output to the current publisher, or to the
 // original standard error when no cell ran yet.
@@ -612,5 +609,3 @@ func (s *Session) Shutdown(restart bool) {
 		s.stdin.close()
 	}
 }
-
-var errInterrupted = errors.New("interrupted")

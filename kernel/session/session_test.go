@@ -763,9 +763,9 @@ func BenchmarkOutputLines(b *testing.B) {
 	b.ReportMetric(10000, "lines/op")
 }
 
-// BenchmarkRedefinableCall measures a call of a function declared by a
-// cell, which goes through its trampoline.
-func BenchmarkRedefinableCall(b *testing.B) {
+// BenchmarkCellFunctionCall measures interpreted calls of a function a
+// cell declared, from a loop in another.
+func BenchmarkCellFunctionCall(b *testing.B) {
 	s, err := New(Options{})
 	if err != nil {
 		b.Fatal(err)
@@ -776,4 +776,34 @@ func BenchmarkRedefinableCall(b *testing.B) {
 		s.Execute(context.Background(), kernel.ExecuteRequest{Code: "loop(100000)"}, &recorder{})
 	}
 	b.ReportMetric(100000, "calls/op")
+}
+
+func TestUserExpressionsAndCompletion(t *testing.T) {
+	s := newSession(t)
+	mustExec(t, s, "import \"strings\"\nrewardScale := 2.5")
+	reply := s.Execute(context.Background(), kernel.ExecuteRequest{Code: "y := 1",
+		UserExpressions: map[string]string{"double": "rewardScale * 2", "bad": "nothing"}}, &recorder{})
+	double, _ := reply.UserExpressions["double"].(map[string]any)
+	if double["status"] != "ok" || double["data"].(map[string]any)["text/plain"] != "5" {
+		t.Errorf("user expression double: %v", double)
+	}
+	if bad, _ := reply.UserExpressions["bad"].(map[string]any); bad["status"] != "error" {
+		t.Errorf("user expression bad: %v", bad)
+	}
+	c := s.Complete("reward", 6)
+	if len(c.Matches) != 1 || c.Matches[0] != "rewardScale" || c.CursorStart != 0 || c.CursorEnd != 6 {
+		t.Errorf("completion %+v", c)
+	}
+	c = s.Complete("strings.ToUp", 12)
+	if len(c.Matches) == 0 || c.Matches[0] != "ToUpper" {
+		t.Errorf("completion of a package member %+v", c)
+	}
+	if in := s.Inspect("strings.ToUpper", 15, 0); !in.Found || !strings.Contains(in.Data["text/plain"].(string), "upper case") {
+		t.Errorf("inspect %+v", in)
+	}
+	for code, want := range map[string]string{"x := 1": kernel.Complete, "func f() {": kernel.Incomplete, "%who": kernel.Complete} {
+		if got := s.IsComplete(code).Status; got != want {
+			t.Errorf("IsComplete(%q) = %s, want %s", code, got, want)
+		}
+	}
 }
