@@ -214,3 +214,23 @@ func goMinorVersion(v string) string {
 	}
 	return parts[0] + "." + parts[1]
 }
+
+// BenchmarkLoad measures a fresh interpreter with the symbol tables
+// (Use, which also compiles yaegi's own generic sources) and with the
+// generic package sources of this package (Load), as a session starts.
+func BenchmarkLoad(b *testing.B) {
+	b.Run("Use", func(b *testing.B) {
+		for b.Loop() {
+			if err := interp.New(interp.Options{}).Use(stdlib.Symbols); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("Load", func(b *testing.B) {
+		for b.Loop() {
+			if err := stdlib.Load(interp.New(interp.Options{})); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
