@@ -41,7 +41,7 @@ if [[ -z "${GOLIGN:-}" ]]; then
 	GOLIGN="$root/bin/golign"
 fi
 [[ -x "$GOLIGN" ]] || fail "GOLIGN=$GOLIGN is not an executable"
-"$GOLIGN" install --prefix "$tmp/prefix" >/dev/null
+"$GOLIGN" install --prefix "$tmp/prefix" >/dev/null || fail "$GOLIGN install --prefix could not install the kernelspec"
 
 # playwright-core from the committed lock file; it never downloads a browser.
 # The stamp records which lock file node_modules was installed from.
@@ -63,9 +63,9 @@ mkdir -p "$tmp/notebooks" "$JUPYTER_RUNTIME_DIR"
 cp "$here/plot.ipynb" "$tmp/notebooks/plot.ipynb"
 
 token="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
-# Port 0 is not accepted by Notebook 6, so a free port is asked of the
-# kernel; should another process take it first, the server moves on to the
-# next one, and the address is read back from the file the server writes.
+# A free port is chosen here; should another process take it first, the
+# server moves on to the next one, so the address it serves on is read back
+# from the file it writes in the runtime directory once it listens.
 allow_root=()
 [[ "$(id -u)" -ne 0 ]] || allow_root=(--allow-root)
 port="$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
@@ -77,18 +77,19 @@ setsid /usr/bin/python3 -m notebook \
 	>"$artifacts/server.log" 2>&1 &
 server_pid=$!
 
-server_info=""
-for _ in $(seq 300); do
+base_url=""
+for _ in $(seq 600); do
 	kill -0 "$server_pid" 2>/dev/null || fail "the Notebook server exited; see $artifacts/server.log"
-	server_info="$(ls "$JUPYTER_RUNTIME_DIR"/nbserver-*.json 2>/dev/null | head -n1 || true)"
-	[[ -n "$server_info" ]] && break
+	server_info="$JUPYTER_RUNTIME_DIR/nbserver-$server_pid.json"
+	# The file may exist before it is completely written; it counts once it parses.
+	[[ -s "$server_info" ]] && base_url="$(/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["url"])' "$server_info" 2>/dev/null || true)"
+	[[ -n "$base_url" ]] && break
 	sleep 0.1
 done
-[[ -n "$server_info" ]] || fail "the Notebook server did not start within 30 s; see $artifacts/server.log"
-base_url="$(/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["url"])' "$server_info")"
+[[ -n "$base_url" ]] || fail "the Notebook server did not start within 60 s; see $artifacts/server.log"
 echo "notebook-ui: Notebook server at $base_url"
 
 NOTEBOOK_URL="${base_url%/}/notebooks/plot.ipynb" NOTEBOOK_TOKEN="$token" \
 	SCREENSHOT="$artifacts/notebook.png" \
 	node "$here/notebook.mjs" || fail "the browser checks failed (screenshot: $artifacts/notebook.png, server log: $artifacts/server.log)"
-echo "notebook-ui: screenshot: out/notebook-ui/notebook.png"
+echo "notebook-ui: passed in $SECONDS s; screenshot: out/notebook-ui/notebook.png"
