@@ -185,6 +185,8 @@ func TestInspect(t *testing.T) {
 		{name: "user method of a variable defined in the cell", code: "type seg struct{ a, b float64 }\n// Len is b - a.\nfunc (s seg) Len() float64 { return s.b - s.a }\n// Len is the norm.\nfunc (p point) Len() float64 { return 0 }\nsg := seg{0, 1}\nsg.Len", cursor: -1, wantKind: KindMethod, wantDecl: "func (s seg) Len() float64", wantText: "Len is b - a."},
 		{name: "user type", code: "point{}", cursor: 2, wantKind: KindType, wantDecl: "type point struct"},
 		{name: "user variable", code: "count", cursor: -1, wantKind: KindVar, wantDecl: "var count int"},
+		{name: "user variable of a documented type", code: "m", cursor: -1, wantKind: KindVar, wantDecl: "var m *mat.Dense", wantText: "Dense is a dense matrix representation"},
+		{name: "variable defined in the cell", code: "v := mat.NewVecDense(3, nil)\nv", cursor: -1, wantKind: KindVar, wantDecl: "var v *mat.VecDense", wantText: "VecDense represents a column vector"},
 		{name: "generic function", code: "slices.Sort(xs)", cursor: 9, wantKind: KindFunc, wantDecl: "func Sort[S ~[]E, E cmp.Ordered](x S)"},
 		{name: "builtin", code: "append(", cursor: 3, wantKind: KindBuiltin, wantDecl: "func append(slice []Type, elems ...Type) []Type"},
 		{name: "declared in the cell", code: "// cube returns x cubed.\nfunc cube(x float64) float64 { return x * x * x }\ncube(", cursor: -1, wantKind: KindFunc, wantDecl: "func cube(x float64) float64", wantText: "cube returns x cubed."},

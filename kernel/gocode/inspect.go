@@ -77,9 +77,13 @@ func (r *resolver) documentName(name, code string) (Doc, bool) {
 	if kind, ok := r.user[name]; ok {
 		d := Doc{Name: name, Kind: kind}
 		r.userDecl(name, code, &d)
-		if r.scope != nil && (kind == KindVar || kind == KindConst) {
-			if t, ok := r.scope.TypeOf(name); ok && t != nil {
-				d.Decl = kind + " " + name + " " + t.String()
+		if kind == KindVar || kind == KindConst {
+			// Its type, and the documentation of a named type.
+			if o, ok := r.eval(ast.NewIdent(name)); ok && o.typ != nil && !o.isType {
+				d.Decl = kind + " " + name + " " + o.typ.String()
+				if td, ok := typeDoc(o.typ); ok {
+					d.Text = strings.TrimLeft(d.Text+"\n"+td.Decl+"\n\n"+td.Text, "\n")
+				}
 			}
 		}
 		return d, true
@@ -260,4 +264,16 @@ func reflectMemberDoc(t reflect.Type, name string, addressable bool) (Doc, bool)
 		return Doc{Name: name, Kind: KindField, Decl: name + " " + f.Type.String()}, true
 	}
 	return Doc{}, false
+}
+
+// typeDoc returns the documentation of the named type t, or of the type t
+// points to.
+func typeDoc(t reflect.Type) (Doc, bool) {
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Name() == "" || t.PkgPath() == "" {
+		return Doc{}, false
+	}
+	return Lookup(t.PkgPath(), t.Name())
 }
