@@ -35,15 +35,15 @@ var magicLine = regexp.MustCompile(`^\s*(%%?[a-z]+\b|!)`)
 var docQuery = regexp.MustCompile(`^\s*(?:\?([\w.]+)|([\w.]+)\?)\s*$`)
 
 // executeCell runs code — Go and magic lines in order — and publishes the
-// result of its last Go expression.
-func (s *Session) executeCell(ctx context.Context, code string, reply *kernel.ExecuteReply) *kernel.Error {
+// result of its last Go expression unless silent.
+func (s *Session) executeCell(ctx context.Context, code string, silent bool, reply *kernel.ExecuteReply) *kernel.Error {
 	if m := docQuery.FindStringSubmatch(code); m != nil {
 		return s.showDoc(m[1]+m[2], reply)
 	}
 	lines := strings.Split(code, "\n")
 	if first := strings.TrimSpace(lines[0]); first == "%time" || first == "%%time" {
 		start := time.Now()
-		kerr := s.executeCell(ctx, strings.Join(lines[1:], "\n"), reply)
+		kerr := s.executeCell(ctx, strings.Join(lines[1:], "\n"), silent, reply)
 		s.capture.sync()
 		fmt.Fprintf(os.Stdout, "wall time: %v\n", time.Since(start).Round(time.Microsecond))
 		return kerr
@@ -59,7 +59,7 @@ func (s *Session) executeCell(ctx context.Context, code string, reply *kernel.Ex
 		if kerr != nil {
 			return kerr
 		}
-		if res != nil && last {
+		if res != nil && last && !silent {
 			s.capture.sync()
 			s.publisher().Result(res.data, res.metadata)
 		}

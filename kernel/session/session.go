@@ -280,7 +280,7 @@ func (s *Session) Execute(ctx context.Context, req kernel.ExecuteRequest, out ke
 	defer unbind()
 
 	reply := kernel.ExecuteReply{Status: kernel.StatusOK}
-	if kerr := s.executeCell(ctx, req.Code, &reply); kerr != nil {
+	if kerr := s.executeCell(ctx, req.Code, req.Silent, &reply); kerr != nil {
 		return errorReply(kerr)
 	}
 	if len(req.UserExpressions) > 0 {

@@ -807,3 +807,15 @@ func TestUserExpressionsAndCompletion(t *testing.T) {
 		}
 	}
 }
+
+func TestSilentHasNoResult(t *testing.T) {
+	s := newSession(t)
+	r := &recorder{}
+	reply := s.Execute(context.Background(), kernel.ExecuteRequest{Code: "41 + 1", Silent: true}, r)
+	if reply.Status != kernel.StatusOK {
+		t.Fatalf("%+v", reply.Error)
+	}
+	if got, ok := r.result(); ok {
+		t.Errorf("silent execution published the result %q", got)
+	}
+}
