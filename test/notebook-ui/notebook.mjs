@@ -57,19 +57,24 @@ const overallTimer = setTimeout(() => {
   process.exit(1);
 }, overallLimitMs);
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-});
+const browser = await chromium
+  .launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  })
+  .catch((err) => {
+    console.error(`notebook-ui: FAIL: could not start /usr/bin/chromium: ${err.message}`);
+    process.exit(1);
+  });
 
 let page;
 let failed = false;
@@ -84,14 +89,14 @@ try {
     if (!response || !response.ok()) {
       throw new StepError(`GET ${notebookURL} answered ${response ? response.status() : 'nothing'}`);
     }
-    await waitFor(page, kernelIdle, kernelStartMs, 'the kernel to start and be idle');
+    await waitFor(kernelIdle, kernelStartMs, 'the kernel to start and be idle');
   });
 
   const plotCell = codeCell(0);
   await step('run the plot cell', async () => {
     await plotCell.locator('.CodeMirror').click();
     await page.keyboard.press('Shift+Enter');
-    const image = await waitFor(page, probeCell, plotCellMs, 'a PNG image in the plot cell\'s output', {
+    const image = await waitFor(probeCell, plotCellMs, 'a PNG image in the plot cell\'s output', {
       index: 0,
       want: 'image',
     });
@@ -109,13 +114,16 @@ try {
   await step('import "strings" in a new cell', async () => {
     await typeInCell(1, 'import "strings"');
     await page.keyboard.press('Shift+Enter');
-    await waitFor(page, probeCell, cellMs, 'the import cell to run', { index: 1, want: 'executed' });
+    await waitFor(probeCell, cellMs, 'the import cell to run', { index: 1, want: 'executed' });
   });
 
   await step('Tab-complete strings.ToU', async () => {
     await typeInCell(2, 'strings.ToU');
     await page.keyboard.press('Tab');
-    const completion = await waitFor(page, completionOf, completionMs, 'a completion of strings.ToU', 2);
+    const completion = await waitFor(completionOf, completionMs, 'a completion of strings.ToU', {
+      index: 2,
+      typed: 'strings.ToU',
+    });
     log(`editor after Tab: ${JSON.stringify(completion.text)}; offered: ${JSON.stringify(completion.offered)}`);
     if (completion.text.startsWith('strings.ToUpper')) {
       return;
@@ -126,7 +134,7 @@ try {
       );
     }
     await page.keyboard.press('Enter');
-    const picked = await waitFor(page, editorHolds, completionMs, 'strings.ToUpper in the editor after Enter', {
+    const picked = await waitFor(editorHolds, completionMs, 'strings.ToUpper in the editor after Enter', {
       index: 2,
       text: 'strings.ToUpper',
     });
@@ -139,10 +147,7 @@ try {
   log('PASS: the plot cell shows its image and Tab completes strings.ToUpper');
 } catch (err) {
   failed = true;
-  console.error(`notebook-ui: FAIL: ${err.message}`);
-  if (!(err instanceof StepError)) {
-    console.error(err.stack);
-  }
+  console.error(`notebook-ui: FAIL: ${err instanceof StepError ? err.message : err.stack}`);
 } finally {
   if (page) {
     await page.screenshot({ path: screenshotPath, fullPage: true }).catch((err) => {
@@ -161,11 +166,7 @@ async function step(name, body) {
   try {
     await body();
   } catch (err) {
-    const wrapped = new StepError(`${name}: ${err.message}`);
-    if (!(err instanceof StepError)) {
-      wrapped.stack = err.stack;
-    }
-    throw wrapped;
+    throw new StepError(`${name}: ${err.message}`);
   }
   log(`${name}: ok (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 }
@@ -191,7 +192,7 @@ async function typeInCell(index, text) {
 // waitFor polls probe(arg) in the page until it returns a result, and fails
 // with what the page shows (dialogs, kernel state, cell errors) when it
 // reports an error or time runs out.
-async function waitFor(page, probe, timeoutMs, what, arg) {
+async function waitFor(probe, timeoutMs, what, arg) {
   let result;
   try {
     const handle = await page.waitForFunction(probe, arg, { timeout: timeoutMs, polling: 100 });
@@ -247,12 +248,12 @@ function probeCell({ index, want }) {
 }
 
 // completionOf reads code cell index's editor and the completion list once
-// the completion has changed the text or a list is shown.
-function completionOf(index) {
+// the completion has changed the typed text or a list is shown.
+function completionOf({ index, typed }) {
   const cell = document.querySelectorAll('#notebook-container .cell.code_cell')[index];
   const text = cell.querySelector('.CodeMirror').CodeMirror.getValue();
   const offered = Array.from(document.querySelectorAll('.completions select option'), (o) => o.textContent.trim());
-  return text !== 'strings.ToU' || offered.length > 0 ? { text, offered } : false;
+  return text !== typed || offered.length > 0 ? { text, offered } : false;
 }
 
 // editorHolds reports code cell index's editor holding exactly text.
