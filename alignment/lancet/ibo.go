@@ -105,7 +105,7 @@ type Result struct {
 }
 
 // IBO post-trains m on influence-ranked pairs (LANCET's influence-driven
-// Bregman optimisation, Zhang et al. 2025, §3.3, read as a DPO-style logistic
+// Bregman optimisation, Zhang et al. 2025, read as a DPO-style logistic
 // loss; Rafailov et al. 2023, eq. 7): with π_ref the model when IBO starts
 // (frozen) and, for a pair, y_w = train[Chosen] and y_l = train[Rejected],
 //

@@ -81,7 +81,7 @@ type linFACMap struct {
 // the gradient of the sequence's summed loss with respect to y_t, under labels
 // drawn from the model (the true Fisher, i.e. the Gauss–Newton matrix of the
 // cross-entropy; Grosse et al. 2023, §2.2), the factors are accumulated over
-// all tokens of every sequence (LANCET's LinFAC, Zhang et al. 2025, §3.2):
+// all tokens of every sequence (LANCET's LinFAC, Zhang et al. 2025):
 //
 //	A = (1/N_tok) Σ_n Σ_t ã_t ã_tᵀ,   S = (1/N) Σ_n Σ_t s_t s_tᵀ,
 //
