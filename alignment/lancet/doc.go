@@ -8,7 +8,7 @@
 //     every linear map of a transformer — attention q, k, v, o, the MLP and
 //     the unembedding — with factors accumulated over all tokens of each
 //     sequence, used to score every training sequence's influence on the
-//     queries (FitLinFAC, LinFAC.Scores); Split ranks the scores into
+//     queries (FitLinFAC, LinFAC.Scores); SplitByScore ranks them into
 //     influential and non-influential examples.
 //  3. IBO: pairwise post-training on (non-influential ≻ influential) pairs with
 //     a DPO-style logistic loss whose β-weighted log-ratio against the frozen
