@@ -274,7 +274,11 @@ func (s *Session) Execute(ctx context.Context, req kernel.ExecuteRequest, out ke
 	defer close(stop)
 	go s.stdin.watch(stop, func() (string, error) {
 		s.capture.sync()
-		return out.Input("", false)
+		line, err := out.Input("", false)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "reading standard input: %v; the read gets end of file\n", err)
+		}
+		return line, err
 	})
 	unbind := job.Bind(ctx, display.JobReporter{})
 	defer unbind()

@@ -416,6 +416,9 @@ func TestStdin(t *testing.T) {
 	if got, _ := r.result(); !strings.Contains(got, "EOF") {
 		t.Errorf("result %q, want an EOF error", got)
 	}
+	if got := r.stream("stderr"); !strings.Contains(got, "input requests") {
+		t.Errorf("stderr %q, want the reason", got)
+	}
 }
 
 func TestGoroutinePanic(t *testing.T) {

@@ -88,6 +88,9 @@ func splitCell(src string) []piece {
 		for j := range kinds {
 			kinds[j] = toks[first+j].tok
 		}
+		if kinds[0] == token.PACKAGE {
+			continue // a package clause of code pasted from a file
+		}
 		add(classify(kinds), start, end)
 	}
 	return pieces

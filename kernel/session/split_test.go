@@ -31,6 +31,7 @@ func TestSplitCell(t *testing.T) {
 		{"comments", "// setup\nx := 1 // one\n\n/* block */ func g() {}\n",
 			[]piece{{stmtUnit, "x := 1 // one", 2, 1}, {declUnit, "func g() {}", 4, 13}}},
 		{"empty", "  \n// nothing\n", nil},
+		{"package clause", "package main\n\nimport \"fmt\"\n", []piece{{importUnit, "import \"fmt\"", 3, 1}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
