@@ -60,6 +60,7 @@ func TestCellsUseSymbols(t *testing.T) {
 		{name: "Go 1.24 strings.Lines", cells: []string{`import "strings"`, `n := 0`, `next := strings.Lines("a\nb\nc")`, `next(func(string) bool { n++; return true })`, `n`}, want: "3"},
 		{name: "math/rand/v2 seeded", cells: []string{`import "math/rand/v2"`, `r := rand.New(rand.NewPCG(1, 2))`, `r.IntN(1000) < 1000`}, want: "true"},
 		{name: "gonum mat", cells: []string{`import ("gonum.org/v1/gonum/mat"; "math")`, `m := mat.NewDense(2, 2, []float64{1, 2, 3, 4})`, `math.Abs(mat.Det(m)+2) < 1e-12`}, want: "true"},
+		{name: "plot colour map", cells: []string{`import "gonum.org/v1/plot/palette/moreland"`, `cm := moreland.SmoothBlueRed()`, `cm.SetMax(1)`, `_, err := cm.At(0.5)`, `err == nil`}, want: "true"},
 		{name: "interpreted Stringer printed by fmt", cells: []string{`import "fmt"`, `type celsius float64`, `func (c celsius) String() string { return fmt.Sprintf("%.1f°C", float64(c)) }`, `fmt.Println(celsius(21.5))`}, wantOut: "21.5°C\n"},
 		{name: "interpreted Bundler rendered by display", cells: []string{`import "github.com/golign/golign/kernel/display"`, `type card struct{ title string }`, `func (c card) MIMEBundle() (map[string]any, map[string]any) { return map[string]any{"text/html": "<b>" + c.title + "</b>"}, nil }`, `display.Render(card{"hi"}).MIME["text/html"]`}, want: "<b>hi</b>"},
 		{name: "os.Exit ends the cell, not the process", cells: []string{`import "os"`, `os.Exit(3)`}, wantErr: "os.Exit(3)"},
