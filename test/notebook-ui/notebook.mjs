@@ -89,7 +89,10 @@ try {
     if (!response || !response.ok()) {
       throw new StepError(`GET ${notebookURL} answered ${response ? response.status() : 'nothing'}`);
     }
-    await waitFor(kernelIdle, kernelStartMs, 'the kernel to start and be idle');
+    const kernel = await waitFor(kernelIdle, kernelStartMs, 'the kernel to start and be idle');
+    if (kernel.name !== 'golign') {
+      throw new StepError(`the notebook runs the kernel ${JSON.stringify(kernel.name)}, not golign`);
+    }
   });
 
   const plotCell = codeCell(0);
@@ -202,7 +205,7 @@ async function waitFor(probe, timeoutMs, what, arg) {
       throw err;
     }
     const state = await page.evaluate(pageState).catch(() => 'the page could not be read');
-    throw new StepError(`no ${what} within ${timeoutMs / 1000} s; the page shows: ${state}`);
+    throw new StepError(`waited ${timeoutMs / 1000} s for ${what} in vain; the page shows: ${state}`);
   }
   if (result.error) {
     throw new StepError(`while waiting for ${what}: ${result.error}`);
@@ -212,8 +215,8 @@ async function waitFor(probe, timeoutMs, what, arg) {
 
 // The functions below run in the page.
 
-// kernelIdle reports the kernel connected and idle, as the kernel indicator
-// in the toolbar shows it.
+// kernelIdle reports the name of the kernel once it is connected and idle,
+// as the kernel indicator in the toolbar shows it.
 function kernelIdle() {
   const icon = document.querySelector('#kernel_indicator_icon');
   if (icon && icon.classList.contains('kernel_dead_icon')) {
@@ -221,7 +224,7 @@ function kernelIdle() {
   }
   const nb = window.Jupyter && window.Jupyter.notebook;
   const connected = nb && nb.kernel && nb.kernel.is_connected();
-  return connected && icon && icon.classList.contains('kernel_idle_icon') ? { idle: true } : false;
+  return connected && icon && icon.classList.contains('kernel_idle_icon') ? { name: nb.kernel.name } : false;
 }
 
 // probeCell reports code cell index done as want says, or the error the
