@@ -87,7 +87,10 @@ FAULTS = [
     ("replayed message", None, None),
 ]
 
-SNIPPETS = WORKLOAD + [f[1] for f in FAULTS if f[1]] + SETUP[2:]
+# What mutations start from. The set-up cells are left out: a failed
+# redefinition of a function breaks the function (see README, Reliability),
+# which would end the soak rather than measure it.
+SNIPPETS = WORKLOAD + [f[1] for f in FAULTS if f[1]]
 
 
 def mutate(rng):
@@ -123,12 +126,18 @@ class Soak:
         self.samples = []  # (elapsed s, rss KiB, threads, fds, goroutines, live heap KiB)
         self.started = time.monotonic()
         self.failures = []
-        self.recent = deque(maxlen=12)  # the last cells sent, to reproduce a failure
+        self.recent = deque(maxlen=12)  # the last cells sent, shown on a failure
+        self.sent = []  # every cell sent, for --transcript
 
     def cell(self, code, **kwargs):
         """Runs code, remembering it among the recent cells."""
-        self.recent.append(code)
+        self.remember(code)
         return run_cell(self.kc, code, **kwargs)
+
+    def remember(self, *codes):
+        """Notes cells sent, for the failure report and the transcript."""
+        self.recent.extend(codes)
+        self.sent.extend(codes)
 
     def check(self, ok, what):
         if not ok:
@@ -177,7 +186,7 @@ class Soak:
         # (a long compiled call, such as time.Sleep(time.Hour), would keep
         # running after the interrupt; see README, Reliability).
         code = "for {\ntime.Sleep(time.Millisecond)\n}"
-        self.recent.append(code)
+        self.remember(code)
         msg_id = self.kc.execute(code)
         time.sleep(0.1)
         control_request(self.kc, "interrupt_request")
@@ -190,7 +199,7 @@ class Soak:
     def killed_client(self):
         # The client vanishes while a cell runs; a new one takes over.
         code = "time.Sleep(100 * time.Millisecond)"
-        self.recent.append(code)
+        self.remember(code)
         self.kc.execute(code)
         self.kc.stop_channels()
         self.kc = self.kp.ready_client()
@@ -255,7 +264,7 @@ class Soak:
 
     def sample(self):
         drain_iopub(self.kc, quiet=0.05)
-        self.recent.extend(["liveHeapKiB()", "runtime.NumGoroutine()"])
+        self.remember("liveHeapKiB()", "runtime.NumGoroutine()")
         heap = int(value_of(self.kc, "liveHeapKiB()"))
         goroutines = int(value_of(self.kc, "runtime.NumGoroutine()"))
         self.samples.append((time.monotonic() - self.started, proc_status(self.pid, "VmRSS"),
@@ -301,6 +310,7 @@ def main():
                         help="largest acceptable drift of the live heap in MiB (default 32)")
     parser.add_argument("--max-goroutine-growth", type=int, default=5,
                         help="largest acceptable growth of the goroutine count (default 5)")
+    parser.add_argument("--transcript", help="write every cell sent, as a JSON list, to this file")
     args = parser.parse_args()
     soak = Soak(args.minutes, args.seed, args.sample_every)
     try:
@@ -311,6 +321,9 @@ def main():
     finally:
         heap_drift, goroutine_growth = soak.report()
         soak.close()
+        if args.transcript:
+            with open(args.transcript, "w") as f:
+                json.dump(soak.sent, f, indent=0)
     if heap_drift > args.max_drift_mib:
         soak.failures.append(f"live heap drifted {heap_drift:.1f} MiB (limit {args.max_drift_mib})")
     if goroutine_growth > args.max_goroutine_growth:
