@@ -12,6 +12,7 @@ import (
 
 	"github.com/golign/golign/alignment/loglinear"
 	"github.com/golign/golign/alignment/policy"
+	"github.com/golign/golign/alignment/transformer"
 )
 
 // markov is a policy over vocab tokens whose next-token logits depend on the
@@ -423,14 +424,25 @@ func TestDistinctNGrams(t *testing.T) {
 	}
 }
 
-func BenchmarkDecode(b *testing.B) {
-	m := newMarkov(64, 1)
-	contexts := make([]policy.Context, 16)
+// BenchmarkDecode times linear-alignment decoding of 8 responses of 32
+// tokens with the default-size transformer (two incremental forward passes
+// per token); BenchmarkDecodeBase times base decoding at the same settings.
+func BenchmarkDecode(b *testing.B) { benchmarkDecoder(b, Decode) }
+
+// BenchmarkDecodeBase is BenchmarkDecode's reference: one context per step.
+func BenchmarkDecodeBase(b *testing.B) { benchmarkDecoder(b, DecodeBase) }
+
+func benchmarkDecoder(b *testing.B, decoder func(policy.Policy, []policy.Context, Config) ([]Sample, error)) {
+	m, err := transformer.New(transformer.Config{Vocab: 400, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	contexts := make([]policy.Context, 8)
 	for i := range contexts {
-		contexts[i] = policy.Context{Principle: []int{principleToken}, Prompt: []int{i + 1}}
+		contexts[i] = policy.Context{Principle: []int{1, 2, 3, 4, 5}, Prompt: []int{10 + i, 20, 30, 40}}
 	}
 	for b.Loop() {
-		if _, err := Decode(m, contexts, Config{MaxTokens: 32}); err != nil {
+		if _, err := decoder(m, contexts, Config{MaxTokens: 32}); err != nil {
 			b.Fatal(err)
 		}
 	}
