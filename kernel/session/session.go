@@ -27,18 +27,27 @@
 //
 // # Newer Go
 //
-// The interpreter follows Go 1.21; min, max, clear, range over integers and
+// The interpreter follows Go 1.21; min, max, clear, print and println,
+// range over integers, range over iterator functions declared by cells, and
 // per-iteration loop variables are rewritten before compiling (see
-// rewrite.go). Range over functions is not supported and fails with an error
-// saying so.
+// rewrite.go). What cannot be rewritten — range over an iterator that is not
+// a function declared by a cell, a range-over-function body that returns,
+// a three-clause loop whose body both captures and assigns its variable —
+// fails with an error naming the construct.
+//
+// # Magic commands
+//
+// Lines starting with % or ! are magic commands (%help lists them): %time,
+// %env, %who, %reset, !shell commands, and ?name or name? for documentation
+// in the pager (see magic.go).
 //
 // # Redefinitions
 //
 // Variables may be declared again (x := 1, then x := "a"); functions that
-// used the old variable keep using it. A function or method declared again
-// replaces the old one everywhere: the functions and methods of earlier
-// cells that call it are compiled again from their source (declare.go);
-// function values stored in variables keep the old code. A type declared
+// used the old variable keep using it. A function declared again replaces
+// the old one everywhere: the functions of earlier cells that call it are
+// compiled again from their source (declare.go); function values stored in
+// variables keep the old code. A type declared
 // again, like a method declared again or a function that a method calls,
 // rebuilds the interpreter from the earlier cells' declarations, keeping
 // variables whose values still fit (rebuild.go).
@@ -605,7 +614,9 @@ func (s *Session) Shutdown(restart bool) {
 		return
 	}
 	s.closed = true
-	display.SetSink(nil)
+	if prev := display.SetSink(nil); prev != (sink{s}) {
+		display.SetSink(prev) // another session's
+	}
 	if s.capture != nil {
 		s.capture.release()
 	}
