@@ -173,6 +173,13 @@ func (s *Session) reset() error {
 	if err := in.Use(s.hooks()); err != nil {
 		return fmt.Errorf("loading the session's hooks: %w", err)
 	}
+	if s.opts.Symbols == nil {
+		for _, src := range stdlib.GenericSources {
+			if _, err := in.Compile(src); err != nil {
+				return fmt.Errorf("compiling the generic packages slices and maps: %w", err)
+			}
+		}
+	}
 	s.in = in
 	s.imports = map[string]string{}
 	s.declared = map[string]string{}
