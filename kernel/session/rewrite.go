@@ -629,3 +629,49 @@ type posError struct {
 }
 
 func (e *posError) Error() string { return e.msg }
+
+// scopeCompound runs each compound statement at a cell's top level that
+// declares several variables at once in its body (v, err := f(), or
+// var a, b = g()) inside a function literal called on the spot: the
+// interpreter loses such declarations in blocks nested at top level, and a
+// function gives them a scope it keeps. What the statement declares is local
+// to it either way, and assignments to the session's variables still reach
+// them.
+func scopeCompound(list []ast.Stmt) {
+	for i, s := range list {
+		switch s.(type) {
+		case *ast.ForStmt, *ast.RangeStmt, *ast.IfStmt, *ast.SwitchStmt, *ast.TypeSwitchStmt,
+			*ast.SelectStmt, *ast.BlockStmt, *ast.LabeledStmt:
+		default:
+			continue
+		}
+		if !declaresSeveral(s) {
+			continue
+		}
+		list[i] = &ast.ExprStmt{X: &ast.CallExpr{
+			Fun: &ast.FuncLit{
+				Type: &ast.FuncType{Func: s.Pos(), Params: &ast.FieldList{}},
+				Body: &ast.BlockStmt{Lbrace: s.Pos(), List: []ast.Stmt{s}, Rbrace: s.End()},
+			},
+			Lparen: s.End(), Rparen: s.End(),
+		}}
+	}
+}
+
+// declaresSeveral tells whether s declares two or more variables in one
+// statement outside any function literal.
+func declaresSeveral(s ast.Stmt) bool {
+	found := false
+	ast.Inspect(s, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.AssignStmt:
+			found = found || n.Tok == token.DEFINE && len(n.Lhs) > 1
+		case *ast.ValueSpec:
+			found = found || len(n.Names) > 1
+		}
+		return !found
+	})
+	return found
+}

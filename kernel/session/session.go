@@ -408,6 +408,7 @@ func (s *Session) runPiece(ctx context.Context, p piece, last bool) (*bundle, er
 		if err := s.newRewriter().rewrite(block); err != nil {
 			return nil, err
 		}
+		scopeCompound(block.List)
 		if err := s.compileRun(ctx, block); err != nil {
 			return nil, err
 		}

@@ -470,6 +470,7 @@ func TestModernGo(t *testing.T) {
 		{"range over a pair iterator", "func pairs(yield func(string, int) bool) {\n\t_ = yield(\"a\", 1) && yield(\"b\", 2)\n}\nfor k, v := range pairs {\n\tfmt.Print(k, v, \" \")\n}\nfmt.Println()", "a1 b2 \n"},
 		{"range over an int-valued call", "func three() int { return 3 }\nfor i := range three() {\n\tfmt.Print(i)\n}\nfmt.Println()", "012\n"},
 		{"loopvar address", "var ps []*int\nfor i := range 3 {\n\tps = append(ps, &i)\n}\nfmt.Println(*ps[0], *ps[1], *ps[2])", "0 1 2\n"},
+		{"several variables declared in a top-level loop", "import \"strconv\"\natoiSum := 0\nfor _, k := range []string{\"1\", \"2\"} {\n\tv, err := strconv.Atoi(k)\n\tif err != nil {\n\t\tpanic(err)\n\t}\n\tatoiSum += v\n}\nif a, b := 1, 2; a < b {\n\tvar c, d = a, b\n\tatoiSum += c + d\n}\nfmt.Println(atoiSum)", "6\n"},
 		{"generic slices and maps", "import (\"maps\"; \"slices\")\nys := []int{3, 1, 2}\nslices.Sort(ys)\nfmt.Println(ys, slices.Max(ys), slices.Sorted(maps.Keys(map[string]int{\"b\": 2, \"a\": 1})))", "[1 2 3] 3 [a b]\n"},
 	}
 	for _, tt := range tests {
