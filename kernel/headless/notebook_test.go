@@ -229,7 +229,7 @@ func TestInput(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), ErrNoInput.Error()) {
 		t.Errorf("without input: %v", err)
 	}
-	if got := summary(nb.Cells[0].Outputs); len(got) == 0 || got[0] != "stderr:"+ErrNoInput.Error()+"\n" {
+	if got := summary(nb.Cells[0].Outputs); !reflect.DeepEqual(got, []string{"error:InputError"}) {
 		t.Errorf("without input, outputs %q", got)
 	}
 }

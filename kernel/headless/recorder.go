@@ -165,14 +165,10 @@ func (r *recorder) ClearOutput(wait bool) {
 }
 
 // Input asks for a line through the run's input function. When there is
-// no answer, the reason is also written to the cell's stderr: code reading
-// standard input sees only an end of file.
+// no answer, the interpreter explains it on the cell's stderr, since code
+// reading standard input sees only an end of file.
 func (r *recorder) Input(prompt string, password bool) (string, error) {
-	line, err := r.input(prompt, password)
-	if err != nil {
-		r.Stream("stderr", err.Error()+"\n")
-	}
-	return line, err
+	return r.input(prompt, password)
 }
 
 // fail records an error output.
