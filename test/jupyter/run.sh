@@ -28,4 +28,4 @@ export PYDEVD_DISABLE_FILE_VALIDATION=1
 export GOLIGN_TEST_TMP="$tmp"
 
 cd "$here"
-/usr/bin/python3 -Xfrozen_modules=off -m unittest -v test_conformance test_kernel_process test_notebook
+/usr/bin/python3 -Xfrozen_modules=off -m unittest -v test_conformance test_kernel_process test_interactive test_notebook
