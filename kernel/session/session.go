@@ -97,6 +97,9 @@ type Session struct {
 	// pkgNames maps the import paths of the compiled packages to their
 	// package names.
 	pkgNames map[string]string
+	// generics is true once the generic packages of stdlib are compiled
+	// into the interpreter.
+	generics bool
 
 	mu        sync.Mutex
 	in        *interp.Interpreter
@@ -173,14 +176,8 @@ func (s *Session) reset() error {
 	if err := in.Use(s.hooks()); err != nil {
 		return fmt.Errorf("loading the session's hooks: %w", err)
 	}
-	if s.opts.Symbols == nil {
-		for _, src := range stdlib.GenericSources {
-			if _, err := in.Compile(src); err != nil {
-				return fmt.Errorf("compiling the generic packages slices and maps: %w", err)
-			}
-		}
-	}
 	s.in = in
+	s.generics = false
 	s.imports = map[string]string{}
 	s.declared = map[string]string{}
 	s.sources = nil
@@ -189,6 +186,28 @@ func (s *Session) reset() error {
 	s.funcTypes = map[string]*ast.FuncType{}
 	if err := s.evalPrelude(); err != nil {
 		return fmt.Errorf("compiling the prelude: %w", err)
+	}
+	return nil
+}
+
+// loadGenerics compiles the generic packages slices and maps of package
+// stdlib into the interpreter the first time a cell imports one of them (the
+// interpreter's own are older and incomplete); sessions that never use them
+// do not pay for their compilation in time and memory.
+func (s *Session) loadGenerics(imports []imported) error {
+	if s.generics || s.opts.Symbols != nil {
+		return nil
+	}
+	for _, a := range imports {
+		if a.path == "slices" || a.path == "maps" {
+			for _, src := range stdlib.GenericSources {
+				if _, err := s.in.Compile(src); err != nil {
+					return fmt.Errorf("compiling the generic packages slices and maps: %w", err)
+				}
+			}
+			s.generics = true
+			return nil
+		}
 	}
 	return nil
 }
@@ -557,9 +576,11 @@ func internalFault(r any) error {
 	return &faultError{r}
 }
 
+// imported is a package a cell imports: the name it goes by and its path.
+type imported struct{ name, path string }
+
 // importDecls imports the packages of f not imported yet.
 func (s *Session) importDecls(ctx context.Context, f *ast.File) error {
-	type imported struct{ name, path string }
 	var added []imported
 	fresh := f.Imports[:0]
 	for _, spec := range f.Imports {
@@ -586,6 +607,9 @@ func (s *Session) importDecls(ctx context.Context, f *ast.File) error {
 	}
 	if len(fresh) == 0 {
 		return nil
+	}
+	if err := s.loadGenerics(added); err != nil {
+		return err
 	}
 	gen := &ast.GenDecl{Tok: token.IMPORT, TokPos: fresh[0].Pos(), Lparen: 1, Rparen: 1}
 	for _, spec := range fresh {
