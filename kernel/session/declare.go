@@ -109,6 +109,7 @@ func (s *Session) compileDecls(ctx context.Context, f *ast.File, poison bool) er
 	if err := s.compileRun(ctx, f); err != nil {
 		if poison {
 			s.poison(ctx, f)
+			s.restore(ctx, f)
 		}
 		return err
 	}
@@ -216,6 +217,38 @@ func (s *Session) poison(ctx context.Context, f *ast.File) {
 			&ast.ExprStmt{X: &ast.CallExpr{Fun: ast.NewIdent("panic"), Args: []ast.Expr{&ast.BasicLit{Kind: token.STRING, Value: strconv.Quote(msg)}}}},
 		}}}
 		s.compileRun(ctx, &ast.File{Package: f.Package, Name: f.Name, Decls: []ast.Decl{stub}})
+	}
+}
+
+// restore compiles again, from the cells that last declared them, the
+// functions of f that existed before f failed to compile: the interpreter
+// leaves a function whose new declaration failed half replaced, and the
+// earlier definition must stay in force.
+func (s *Session) restore(ctx context.Context, f *ast.File) {
+	lost := nameSet{}
+	for _, d := range f.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil && s.declared[fd.Name.Name] == gocode.KindFunc {
+			lost[fd.Name.Name] = true
+		}
+	}
+	for i := len(s.history) - 1; i >= 0 && len(lost) > 0; i-- {
+		if s.history[i].kind != declUnit {
+			continue
+		}
+		g, err := s.parseFile(s.history[i])
+		if err != nil {
+			continue
+		}
+		var redo []ast.Decl
+		for _, d := range g.Decls {
+			if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil && lost[fd.Name.Name] {
+				redo = append(redo, d)
+				delete(lost, fd.Name.Name)
+			}
+		}
+		if len(redo) > 0 {
+			s.compileDecls(ctx, &ast.File{Package: g.Package, Name: g.Name, Decls: redo}, false)
+		}
 	}
 }
 

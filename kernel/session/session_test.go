@@ -824,3 +824,20 @@ func TestSilentHasNoResult(t *testing.T) {
 		t.Errorf("silent execution published the result %q", got)
 	}
 }
+
+// A redefinition that fails to compile leaves the earlier definition in
+// force, for direct calls and for callers.
+func TestFailedRedefinitionKeepsTheFunction(t *testing.T) {
+	s := newSession(t)
+	mustExec(t, s, "func f() int { return 1 }\nfunc g() int { return f() + 10 }")
+	reply, _ := runCell(t, s, "func f() int {\nretx{a: b}\n}")
+	if reply.Status != kernel.StatusError {
+		t.Fatalf("the broken redefinition compiled: %+v", reply)
+	}
+	for code, want := range map[string]string{"f()": "1", "g()": "11"} {
+		r := mustExec(t, s, code)
+		if got, _ := r.result(); got != want {
+			t.Errorf("%s = %q after a failed redefinition, want %q", code, got, want)
+		}
+	}
+}

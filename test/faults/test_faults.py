@@ -178,11 +178,7 @@ class FailureTests(KernelTestCase):
         self.assertEqual(value_of(self.kc, "kept"), "7")
         self.assertTrue(alive(self.kp.proc.pid))
 
-    @unittest.expectedFailure
     def test_failed_redefinition_keeps_the_function(self):
-        # Known to fail: a redefinition that does not compile leaves the
-        # function broken (calling it panics "index out of range [0] with
-        # length 0") instead of keeping the earlier definition.
         self.run_ok("func f() int { return 1 }")
         reply, _ = run_cell(self.kc, "func f() int {\nretx{a: b}\n}")
         self.assertEqual(reply["content"]["status"], "error")
