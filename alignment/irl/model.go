@@ -114,17 +114,23 @@ func responseSequence(ctx policy.Context, response []int, w float64) transformer
 	return s
 }
 
+// checkInputs reports an error when a training call has no model, or bad
+// demonstrations or configuration.
+func checkInputs(m *transformer.Model, demos *Demonstrations, cfg Config) error {
+	if m == nil {
+		return fmt.Errorf("irl: nil model")
+	}
+	if err := demos.validate(); err != nil {
+		return err
+	}
+	return cfg.validate()
+}
+
 // SFT fine-tunes m in place by maximum likelihood of the demonstrations'
 // responses (loss on response tokens only) with package transformer's
 // AdamW schedule.
 func SFT(m *transformer.Model, demos *Demonstrations, cfg Config) (*Result, error) {
-	if m == nil {
-		return nil, fmt.Errorf("irl: nil model")
-	}
-	if err := demos.validate(); err != nil {
-		return nil, err
-	}
-	if err := cfg.validate(); err != nil {
+	if err := checkInputs(m, demos, cfg); err != nil {
 		return nil, err
 	}
 	seqs := make([]transformer.Sequence, len(demos.Contexts))
@@ -191,13 +197,7 @@ func pick[T any](xs []T, idx []int) []T {
 // is one weighted batch gradient (weight c_i = β(1−σ(m_i))/B on the
 // demonstration's tokens, −c_i on y′'s). T = 1 is SPIN (Chen et al. 2024).
 func IRFT(m *transformer.Model, demos *Demonstrations, cfg Config) (*Result, error) {
-	if m == nil {
-		return nil, fmt.Errorf("irl: nil model")
-	}
-	if err := demos.validate(); err != nil {
-		return nil, err
-	}
-	if err := cfg.validate(); err != nil {
+	if err := checkInputs(m, demos, cfg); err != nil {
 		return nil, err
 	}
 	opt, err := transformer.NewOptimizer(m, cfg.trainConfig())
@@ -290,13 +290,10 @@ type FeatureFunc func(context int, response []int) ([]float64, error)
 //
 // ψ starts at zero.
 func RFT(m *transformer.Model, demos *Demonstrations, features FeatureFunc, cfg Config) (*Result, error) {
-	if m == nil || features == nil {
-		return nil, fmt.Errorf("irl: RFT needs a model and a feature function")
+	if features == nil {
+		return nil, fmt.Errorf("irl: RFT needs a feature function")
 	}
-	if err := demos.validate(); err != nil {
-		return nil, err
-	}
-	if err := cfg.validate(); err != nil {
+	if err := checkInputs(m, demos, cfg); err != nil {
 		return nil, err
 	}
 	opt, err := transformer.NewOptimizer(m, cfg.trainConfig())
