@@ -3,6 +3,7 @@ package compress_test
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/golign/golign/alignment/compress"
@@ -132,6 +133,114 @@ func BenchmarkOPORP(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		if err := p.CompressRowsTo(dst, x); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// sketchMoments returns the mean and variance over seeds of ⟨y, y'⟩ for
+// the OPORP sketches of x and x' built by sketch(seed).
+func sketchMoments(t *testing.T, x, xp []float64, seeds int, sketch func(seed uint64) *compress.OPORP) (mean, variance float64) {
+	t.Helper()
+	sum, sumSq := 0.0, 0.0
+	for s := 0; s < seeds; s++ {
+		p := sketch(uint64(s))
+		y, err := p.Compress(x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		yp, err := p.Compress(xp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := floats.Dot(y, yp)
+		sum += v
+		sumSq += v * v
+	}
+	mean = sum / float64(seeds)
+	return mean, sumSq/float64(seeds) - mean*mean
+}
+
+func TestOPORPVarianceMatchesTheory(t *testing.T) {
+	// Li & Li's variance with ±1 signs and fixed-length bins:
+	// (a² + ‖x‖²‖x'‖² − 2Σxᵢ²x'ᵢ²)/K · (D−K)/(D−1). The normalised
+	// estimator is far better for strongly aligned vectors.
+	const d, k, seeds = 64, 8, 20000
+	rng := rand.New(rand.NewPCG(4, 4))
+	x, xp := make([]float64, d), make([]float64, d)
+	for i := range x {
+		x[i] = rng.NormFloat64()
+		xp[i] = 0.9*x[i] + 0.3*rng.NormFloat64()
+	}
+	a := floats.Dot(x, xp)
+	cross := 0.0
+	for i := range x {
+		cross += x[i] * x[i] * xp[i] * xp[i]
+	}
+	want := (a*a + floats.Dot(x, x)*floats.Dot(xp, xp) - 2*cross) / k * (d - k) / (d - 1)
+	plain := func(seed uint64) *compress.OPORP { p, _ := compress.NewOPORP(d, k, seed); return p }
+	mean, got := sketchMoments(t, x, xp, seeds, plain)
+	// The variance of a sample variance of this many draws is a few
+	// percent; 10% is well outside it.
+	if math.Abs(got-want) > 0.1*want {
+		t.Errorf("variance %.1f, theory %.1f", got, want)
+	}
+	if se := math.Sqrt(got / seeds); math.Abs(mean-a) > 4*se {
+		t.Errorf("mean %.2f ± %.2f, exact %.2f", mean, se, a)
+	}
+	normalized := func(seed uint64) *compress.OPORP {
+		p, _ := compress.NewOPORP(d, k, seed)
+		p.Normalized = true
+		return p
+	}
+	if _, nv := sketchMoments(t, x, xp, seeds, normalized); nv > got/3 {
+		t.Errorf("normalised variance %.1f is not well below the unnormalised %.1f at cosine %.2f", nv, got, a/floats.Norm(x, 2)/floats.Norm(xp, 2))
+	}
+}
+
+func TestLayeredOPORP(t *testing.T) {
+	blocks := []int{300, 40, 5}
+	p, err := compress.NewLayeredOPORP(blocks, 36, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Bins proportional to the block sizes (31.3, 4.2, 0.5), at least one each.
+	if got := p.OutputBlocks(); !slices.Equal(got, []int{31, 4, 1}) {
+		t.Fatalf("bins per block %v, want [31 4 1]", got)
+	}
+	if p.InputDim() != 345 || p.OutputDim() != 36 {
+		t.Fatalf("dims %d→%d", p.InputDim(), p.OutputDim())
+	}
+	// A vector living in one block is sketched into that block's bins only,
+	// and with Normalized each block keeps its norm exactly.
+	p.Normalized = true
+	lo, first := 0, 0
+	for b, size := range blocks {
+		x := make([]float64, 345)
+		for i := lo; i < lo+size; i++ {
+			x[i] = float64(i%7) - 2.5
+		}
+		y, err := p.Compress(x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := p.OutputBlocks()[b]
+		for j, v := range y {
+			if (j < first || j >= first+k) && v != 0 {
+				t.Fatalf("block %d leaks into bin %d", b, j)
+			}
+		}
+		if math.Abs(floats.Norm(y, 2)-floats.Norm(x, 2)) > 1e-12*floats.Norm(x, 2) {
+			t.Fatalf("block %d: sketched norm %v, input norm %v", b, floats.Norm(y, 2), floats.Norm(x, 2))
+		}
+		lo += size
+		first += k
+	}
+	for _, tc := range []struct {
+		blocks []int
+		k      int
+	}{{nil, 4}, {[]int{3, 0}, 2}, {[]int{3, 3}, 1}, {[]int{3, 3}, 7}} {
+		if _, err := compress.NewLayeredOPORP(tc.blocks, tc.k, 1); err == nil {
+			t.Errorf("blocks %v, K=%d accepted", tc.blocks, tc.k)
 		}
 	}
 }

@@ -68,8 +68,14 @@
 //     whatever the query.
 //
 // Gradients can be compressed (Config.Compressor, e.g. compress.OPORP) for
-// DataInf and Identity, as in Min et al. (2025): the whole gradient is
-// sketched to K coordinates and treated as one layer.
+// DataInf and Identity, as in Min et al. (2025). A sketch of the whole
+// gradient is treated as one layer; a layered sketch (LayeredOPORP, one
+// normalised OPORP per layer) keeps DataInf per layer, so that its scores
+// approximate the uncompressed DataInf scores (Spearman ≈ 0.98–0.99 at
+// D/K = 8 on MLP reward models with D in the thousands) rather than those of
+// a single-layer DataInf. Compression pays where scoring costs most: the
+// per-pair gradients are computed and sketched once by Fit (O(n·D)), and
+// every Scores call then costs O(q·n·K) instead of O(q·n·D).
 //
 // Training gradients are streamed in blocks and held in memory only when
 // they fit in Config.CacheBytes; scores are blocked matrix products

@@ -69,7 +69,9 @@ func newModelSource(p Problem, cfg Config) (*source, error) {
 			return nil, fmt.Errorf("influence: compressor takes %d coordinates, the model has %d parameters", cfg.Compressor.InputDim(), D)
 		}
 		s.dim = cfg.Compressor.OutputDim()
-		s.spans = []span{{0, s.dim}}
+		if s.spans, err = compressedSpans(cfg.Compressor, p.Model.Layers()); err != nil {
+			return nil, err
+		}
 	} else {
 		for _, l := range p.Model.Layers() {
 			s.spans = append(s.spans, span{l.Offset, l.Offset + l.Size()})
@@ -165,8 +167,9 @@ func newMatrixSource(grads *mat.Dense, layers []reward.Layer, cfg Config) (*sour
 		if err := cfg.Compressor.CompressRowsTo(s.full, grads); err != nil {
 			return nil, err
 		}
-		s.spans = []span{{0, s.dim}}
-		return s, nil
+		var err error
+		s.spans, err = compressedSpans(cfg.Compressor, layers)
+		return s, err
 	}
 	if layers == nil {
 		s.spans = []span{{0, D}}
@@ -184,6 +187,41 @@ func newMatrixSource(grads *mat.Dense, layers []reward.Layer, cfg Config) (*sour
 		return nil, fmt.Errorf("influence: layers cover %d of %d gradient columns", next, D)
 	}
 	return s, nil
+}
+
+// layeredCompressor is a Compressor that sketches consecutive blocks of
+// coordinates separately, each into its own bins (compress.NewLayeredOPORP).
+type layeredCompressor interface {
+	InputBlocks() []int
+	OutputBlocks() []int
+}
+
+// compressedSpans returns the layers of compressed gradients: one per block
+// of a layered compressor, whose input blocks must be the given layers
+// (nil: any blocks), or a single layer for any other compressor.
+func compressedSpans(c Compressor, layers []reward.Layer) ([]span, error) {
+	lc, ok := c.(layeredCompressor)
+	if !ok || len(lc.InputBlocks()) <= 1 {
+		return []span{{0, c.OutputDim()}}, nil
+	}
+	in, out := lc.InputBlocks(), lc.OutputBlocks()
+	if layers != nil {
+		if len(layers) != len(in) {
+			return nil, fmt.Errorf("influence: the compressor sketches %d blocks, the model has %d layers", len(in), len(layers))
+		}
+		for k, l := range layers {
+			if l.Size() != in[k] {
+				return nil, fmt.Errorf("influence: the compressor's block %d has %d coordinates, layer %q has %d", k, in[k], l.Name, l.Size())
+			}
+		}
+	}
+	spans := make([]span, len(out))
+	lo := 0
+	for k, size := range out {
+		spans[k] = span{lo, lo + size}
+		lo += size
+	}
+	return spans, nil
 }
 
 // blocks returns the number of blocks of a pass.
