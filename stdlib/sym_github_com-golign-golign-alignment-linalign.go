@@ -29,6 +29,7 @@ func init() {
 		"MeanKL":                  reflect.ValueOf(linalign.MeanKL),
 		"PersonalPreferenceRatio": reflect.ValueOf(constant.MakeFromLiteral("5", token.INT, 0)),
 		"Responses":               reflect.ValueOf(linalign.Responses),
+		"RewardDifference":        reflect.ValueOf(linalign.RewardDifference),
 		"SequenceLogits":          reflect.ValueOf(linalign.SequenceLogits),
 		"StepDistribution":        reflect.ValueOf(linalign.StepDistribution),
 		"Table":                   reflect.ValueOf(linalign.Table),

@@ -119,7 +119,7 @@ func decodeOne(p policy.Policy, ctx policy.Context, cfg Config, m method, rng *r
 			break
 		}
 		s.Tokens = append(s.Tokens, token)
-		if base.Full() || withPrinciple.Full() {
+		if len(s.Tokens) == cfg.maxTokens() || base.Full() || withPrinciple.Full() {
 			break
 		}
 		if err := base.Append(token); err != nil {

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"time"
 
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/stat/distuv"
@@ -424,15 +425,79 @@ func TestDistinctNGrams(t *testing.T) {
 	}
 }
 
+// TestRewardDifference checks the paired gain and its standard error
+// against values worked by hand.
+func TestRewardDifference(t *testing.T) {
+	from := Row{Method: "a", Rewards: []float64{0, 1, 0, 1}}
+	to := Row{Method: "b", Rewards: []float64{1, 1, 1, 0}}
+	// Differences 1, 0, 1, −1: mean 1/4, sample variance (9+1+9+25)/16/3 = 11/12.
+	gain, se, err := RewardDifference(from, to)
+	if err != nil || math.Abs(gain-0.25) > 1e-15 || math.Abs(se-math.Sqrt(11.0/12/4)) > 1e-15 {
+		t.Errorf("gain %v ± %v (%v), want 0.25 ± %v", gain, se, err, math.Sqrt(11.0/12/4))
+	}
+	if _, _, err := RewardDifference(from, Row{Rewards: []float64{1}}); err == nil {
+		t.Error("rows of different sizes: no error")
+	}
+	if _, _, err := RewardDifference(Row{}, Row{}); err == nil {
+		t.Error("empty rows: no error")
+	}
+}
+
 // BenchmarkDecode times linear-alignment decoding of 8 responses of 32
 // tokens with the default-size transformer (two incremental forward passes
 // per token); BenchmarkDecodeBase times base decoding at the same settings.
-func BenchmarkDecode(b *testing.B) { benchmarkDecoder(b, Decode) }
+func BenchmarkDecode(b *testing.B) {
+	m, contexts := benchmarkSetup(b)
+	for b.Loop() {
+		if _, err := Decode(m, contexts, benchmarkConfig); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
 
 // BenchmarkDecodeBase is BenchmarkDecode's reference: one context per step.
-func BenchmarkDecodeBase(b *testing.B) { benchmarkDecoder(b, DecodeBase) }
+func BenchmarkDecodeBase(b *testing.B) {
+	m, contexts := benchmarkSetup(b)
+	for b.Loop() {
+		if _, err := DecodeBase(m, contexts, benchmarkConfig); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
 
-func benchmarkDecoder(b *testing.B, decoder func(policy.Policy, []policy.Context, Config) ([]Sample, error)) {
+// BenchmarkCostOverSampling reports, as the metric x-plain, the time of
+// linear-alignment decoding divided by the time of plain sampling
+// (policy.Sample at the same temperature, nucleus and length) of the same
+// 8 responses of 32 tokens. The two alternate within every iteration, so a
+// machine whose load changes during the run slows both alike. The target
+// is at most 2.2: two forward passes per token instead of one, plus the
+// step rule and the exact KL.
+func BenchmarkCostOverSampling(b *testing.B) {
+	m, contexts := benchmarkSetup(b)
+	sampling := policy.SampleConfig{Temperature: DefaultTemperature, TopP: DefaultTopP, MaxTokens: benchmarkConfig.MaxTokens}
+	var plain, aligned time.Duration
+	for b.Loop() {
+		start := time.Now()
+		if _, err := policy.Sample(m, contexts, sampling); err != nil {
+			b.Fatal(err)
+		}
+		mid := time.Now()
+		if _, err := Decode(m, contexts, benchmarkConfig); err != nil {
+			b.Fatal(err)
+		}
+		plain += mid.Sub(start)
+		aligned += time.Since(mid)
+	}
+	b.ReportMetric(float64(aligned)/float64(plain), "x-plain")
+}
+
+// benchmarkConfig decodes exactly 32 tokens (no stop token) at the
+// default ratio, temperature and nucleus.
+var benchmarkConfig = Config{MaxTokens: 32}
+
+// benchmarkSetup returns the default-size transformer over 400 tokens and
+// 8 contexts of a 5-token principle and a 4-token prompt.
+func benchmarkSetup(b *testing.B) (*transformer.Model, []policy.Context) {
 	m, err := transformer.New(transformer.Config{Vocab: 400, Seed: 1})
 	if err != nil {
 		b.Fatal(err)
@@ -441,9 +506,5 @@ func benchmarkDecoder(b *testing.B, decoder func(policy.Policy, []policy.Context
 	for i := range contexts {
 		contexts[i] = policy.Context{Principle: []int{1, 2, 3, 4, 5}, Prompt: []int{10 + i, 20, 30, 40}}
 	}
-	for b.Loop() {
-		if _, err := decoder(m, contexts, Config{MaxTokens: 32}); err != nil {
-			b.Fatal(err)
-		}
-	}
+	return m, contexts
 }

@@ -2,7 +2,10 @@ package linalign
 
 import (
 	"fmt"
+	"math"
 	"strings"
+
+	"gonum.org/v1/gonum/stat"
 
 	"github.com/golign/golign/alignment/policy"
 	"github.com/golign/golign/alignment/tasks"
@@ -55,10 +58,17 @@ type Row struct {
 	// Ratio is the linear-alignment ratio (0 for the other methods).
 	Ratio float64
 	// Reward is the mean ground-truth reward tasks.PrincipleReward of the
-	// responses under the principle.
-	Reward float64
-	// KL is the mean of the samples' KL to the base policy (Sample.KL).
-	KL float64
+	// responses under the principle, and RewardSE its standard error
+	// s/√n over the n responses.
+	Reward, RewardSE float64
+	// KL is the mean of the samples' KL to the base policy (Sample.KL),
+	// and KLSE its standard error.
+	KL, KLSE float64
+	// Rewards holds each response's reward, in the order of the examples:
+	// every decoder answers the same questions from the same random
+	// streams, so RewardDifference can compare two rows question by
+	// question.
+	Rewards []float64
 	// Distinct1 and Distinct2 are distinct-1 and distinct-2 over all
 	// responses (DistinctNGrams).
 	Distinct1, Distinct2 float64
@@ -111,17 +121,19 @@ func CompareOnTask(p policy.Policy, tok tokenizer.Tokenizer, examples []tasks.Ex
 		if err != nil {
 			return nil, err
 		}
-		row := Row{Method: r.method, Ratio: r.ratio, KL: MeanKL(samples)}
+		row := Row{Method: r.method, Ratio: r.ratio, Rewards: make([]float64, len(samples))}
 		if row.Responses, err = tasks.Decode(tok, Responses(samples)); err != nil {
 			return nil, err
 		}
+		kls := make([]float64, len(samples))
 		for i, s := range samples {
-			v, err := reward(i, s.Tokens)
-			if err != nil {
+			if row.Rewards[i], err = reward(i, s.Tokens); err != nil {
 				return nil, err
 			}
-			row.Reward += v / float64(len(samples))
+			kls[i] = s.KL
 		}
+		row.Reward, row.RewardSE = meanSE(row.Rewards)
+		row.KL, row.KLSE = meanSE(kls)
 		if row.Distinct1, err = DistinctNGrams(Responses(samples), 1); err != nil {
 			return nil, err
 		}
@@ -131,6 +143,33 @@ func CompareOnTask(p policy.Policy, tok tokenizer.Tokenizer, examples []tasks.Ex
 		rows[k] = row
 	}
 	return rows, nil
+}
+
+// meanSE returns the mean of x and its standard error s/√n, with s the
+// sample standard deviation (0 for fewer than two values).
+func meanSE(x []float64) (mean, se float64) {
+	if len(x) < 2 {
+		return stat.Mean(x, nil), 0
+	}
+	mean, sd := stat.MeanStdDev(x, nil)
+	return mean, sd / math.Sqrt(float64(len(x)))
+}
+
+// RewardDifference returns the mean per-question reward gain of row to over
+// row from, mean_i(to.Rewards[i] − from.Rewards[i]), and its paired standard
+// error. Rows of one CompareOnTask call answer the same questions from the
+// same random streams, so the paired error is usually well below the rows'
+// own errors: a gain of more than two paired errors is unlikely to be noise.
+func RewardDifference(from, to Row) (gain, se float64, err error) {
+	if len(from.Rewards) != len(to.Rewards) || len(from.Rewards) == 0 {
+		return 0, 0, fmt.Errorf("linalign: rows %q and %q have %d and %d rewards, need the same positive number", from.Method, to.Method, len(from.Rewards), len(to.Rewards))
+	}
+	d := make([]float64, len(from.Rewards))
+	for i := range d {
+		d[i] = to.Rewards[i] - from.Rewards[i]
+	}
+	gain, se = meanSE(d)
+	return gain, se, nil
 }
 
 // taskSetup encodes the examples' questions under the principle and adds the
@@ -211,17 +250,17 @@ func TaskCandidates(p policy.Policy, tok tokenizer.Tokenizer, examples []tasks.E
 	return set, nil
 }
 
-// Table formats rows as a fixed-width text table: method, ratio, reward,
-// KL, distinct-1 and distinct-2.
+// Table formats rows as a fixed-width text table: method, ratio, reward ±
+// its standard error, KL ± its standard error, distinct-1 and distinct-2.
 func Table(rows []Row) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-18s %5s %7s %7s %6s %6s\n", "method", "ratio", "reward", "KL", "dist-1", "dist-2")
+	fmt.Fprintf(&b, "%-18s %5s %15s %13s %6s %6s\n", "method", "ratio", "reward ± se", "KL ± se", "dist-1", "dist-2")
 	for _, r := range rows {
 		ratio := "-"
 		if r.Method == "linear alignment" {
 			ratio = fmt.Sprintf("%g", r.Ratio)
 		}
-		fmt.Fprintf(&b, "%-18s %5s %7.3f %7.2f %6.3f %6.3f\n", r.Method, ratio, r.Reward, r.KL, r.Distinct1, r.Distinct2)
+		fmt.Fprintf(&b, "%-18s %5s %7.3f ± %5.3f %6.2f ± %4.2f %6.3f %6.3f\n", r.Method, ratio, r.Reward, r.RewardSE, r.KL, r.KLSE, r.Distinct1, r.Distinct2)
 	}
 	return b.String()
 }
