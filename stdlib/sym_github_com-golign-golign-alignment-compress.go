@@ -10,8 +10,9 @@ import (
 func init() {
 	Symbols["github.com/golign/golign/alignment/compress/compress"] = map[string]reflect.Value{
 		// function, constant and variable definitions
-		"NewGaussian": reflect.ValueOf(compress.NewGaussian),
-		"NewOPORP":    reflect.ValueOf(compress.NewOPORP),
+		"NewGaussian":     reflect.ValueOf(compress.NewGaussian),
+		"NewLayeredOPORP": reflect.ValueOf(compress.NewLayeredOPORP),
+		"NewOPORP":        reflect.ValueOf(compress.NewOPORP),
 
 		// type definitions
 		"Gaussian": reflect.ValueOf((*compress.Gaussian)(nil)),

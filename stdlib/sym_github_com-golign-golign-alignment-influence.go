@@ -24,6 +24,7 @@ func init() {
 		"FitGradients":      reflect.ValueOf(influence.FitGradients),
 		"Identity":          reflect.ValueOf(influence.Identity),
 		"KFAC":              reflect.ValueOf(influence.KFAC),
+		"LayeredOPORP":      reflect.ValueOf(influence.LayeredOPORP),
 		"LeaveOneOut":       reflect.ValueOf(influence.LeaveOneOut),
 		"LiSSA":             reflect.ValueOf(influence.LiSSA),
 		"MeanQueryLoss":     reflect.ValueOf(influence.MeanQueryLoss),
