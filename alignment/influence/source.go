@@ -77,11 +77,14 @@ func newModelSource(p Problem, cfg Config) (*source, error) {
 			s.spans = append(s.spans, span{l.Offset, l.Offset + l.Size()})
 		}
 	}
-	s.raw = mat.NewDense(s.block, D, nil)
-	if cfg.Compressor != nil {
+	held := cfg.Method != TrainingLoss && 8*s.n*s.dim <= cfg.cacheBytes()
+	if !held || cfg.Compressor != nil {
+		s.raw = mat.NewDense(s.block, D, nil)
+	}
+	if cfg.Compressor != nil && !held {
 		s.out = mat.NewDense(s.block, s.dim, nil)
 	}
-	if cfg.Method != TrainingLoss && 8*s.n*s.dim <= cfg.cacheBytes() {
+	if held {
 		if err := s.hold(); err != nil {
 			return nil, err
 		}
@@ -91,7 +94,8 @@ func newModelSource(p Problem, cfg Config) (*source, error) {
 }
 
 // hold computes all training gradients into memory, writing each block
-// straight into its rows, and drops the streaming buffers.
+// straight into its rows (through the raw block buffer only when a
+// compressor sketches them), and drops the buffers.
 func (s *source) hold() error {
 	full := mat.NewDense(s.n, s.dim, nil)
 	t := job.Start("influence: training gradients", s.blocks())
