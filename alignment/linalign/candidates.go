@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 
+	"gonum.org/v1/gonum/stat"
+
 	"github.com/golign/golign/alignment/loglinear"
 	"github.com/golign/golign/alignment/policy"
 )
@@ -26,8 +28,12 @@ type Point struct {
 // rewards[x][y]. The rule's distribution over candidates is
 // StepDistribution at cfg's temperature and top-p with that ratio (a ratio
 // of 0 is the principle prompt alone); the KL is to π₀ = softmax(ℓ₀/T).
-// When ℓ_p − ℓ₀ = c·Q, T = 1 and top-p is 1, the point lies on the Frontier
-// at β = 1/((1+ratio)·c).
+// When ℓ_p − ℓ₀ = c·Q and top-p is 1, the point lies on the Frontier at
+// β = T/((1+ratio)·c): the aligned logits (ℓ₀ + (1+ratio)·c·Q)/T tilt
+// softmax(ℓ₀/T) by exp(Q/β). A top-p below 1 removes the candidates outside
+// the principle's nucleus, which no frontier distribution does: the point
+// then lies on or below the frontier (ShiftFit and FrontierAtKL measure
+// how far).
 func CandidatePoints(principle, base, rewards [][]float64, ratios []float64, cfg Config) ([]Point, error) {
 	if err := checkCandidates(base, rewards); err != nil {
 		return nil, err
@@ -56,27 +62,121 @@ func CandidatePoints(principle, base, rewards [][]float64, ratios []float64, cfg
 // et al. 2023, eq. 4). No distribution over the candidates reaches a higher
 // mean reward at the same KL. base and rewards are as in CandidatePoints.
 func Frontier(base, rewards [][]float64, betas []float64, cfg Config) ([]Point, error) {
-	if err := checkCandidates(base, rewards); err != nil {
+	if err := checkFrontier(base, rewards, cfg); err != nil {
 		return nil, err
 	}
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
-	t := cfg.temperature()
 	out := make([]Point, len(betas))
 	for k, beta := range betas {
 		if !(beta > 0) {
 			return nil, fmt.Errorf("linalign: β %d is %v, must be > 0", k, beta)
 		}
-		out[k] = meanPoint(beta, base, rewards, t, func(x int) []float64 {
-			tilted := make([]float64, len(base[x]))
-			for y, l := range base[x] {
-				tilted[y] = l/t + rewards[x][y]/beta
-			}
-			return softmax(tilted)
-		})
+		out[k] = frontierPoint(base, rewards, beta, cfg.temperature())
 	}
 	return out, nil
+}
+
+// FrontierAtKL returns the point of the Frontier whose KL equals kl: the
+// highest mean reward any distribution over the candidates reaches at that
+// divergence from π₀. Its β is found by bisection on log β (the frontier's
+// KL falls as β grows), to a relative precision of 1e-12. A kl of 0 gives
+// π₀ itself (Param +Inf). A kl beyond the frontier's largest KL, that of
+// π₀ restricted to each prompt's best candidates, gives that end point,
+// with its own (smaller) KL: no distribution has more reward.
+//
+// The reward gap to the frontier, FrontierAtKL(…, p.KL, …).Reward −
+// p.Reward, measures how far a decoder's point p is from KL-optimal.
+func FrontierAtKL(base, rewards [][]float64, kl float64, cfg Config) (Point, error) {
+	if err := checkFrontier(base, rewards, cfg); err != nil {
+		return Point{}, err
+	}
+	if !(kl >= 0) || math.IsInf(kl, 0) {
+		return Point{}, fmt.Errorf("linalign: KL %v must be finite and ≥ 0", kl)
+	}
+	t := cfg.temperature()
+	if kl == 0 {
+		pt := meanPoint(math.Inf(1), base, rewards, t, func(x int) []float64 { return temperedSoftmax(base[x], t) })
+		return pt, nil
+	}
+	at := func(beta float64) Point { return frontierPoint(base, rewards, beta, t) }
+	// Bracket: KL(hi) ≤ kl ≤ KL(lo).
+	hi := 1.0
+	for i := 0; i < 200 && at(hi).KL > kl; i++ {
+		hi *= 2
+	}
+	lo := hi
+	for i := 0; i < 200 && at(lo).KL < kl; i++ {
+		lo /= 2
+	}
+	if end := at(lo); end.KL < kl {
+		return end, nil
+	}
+	for hi/lo > 1+1e-12 {
+		mid := math.Sqrt(lo * hi)
+		if at(mid).KL > kl {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return at(hi), nil
+}
+
+// frontierPoint is the Frontier at one β > 0 and temperature t.
+func frontierPoint(base, rewards [][]float64, beta, t float64) Point {
+	return meanPoint(beta, base, rewards, t, func(x int) []float64 {
+		tilted := make([]float64, len(base[x]))
+		for y, l := range base[x] {
+			tilted[y] = l/t + rewards[x][y]/beta
+		}
+		return softmax(tilted)
+	})
+}
+
+// checkFrontier validates the inputs of Frontier and FrontierAtKL.
+func checkFrontier(base, rewards [][]float64, cfg Config) error {
+	if err := checkCandidates(base, rewards); err != nil {
+		return err
+	}
+	return cfg.Validate()
+}
+
+// ShiftFit measures how closely the principle's shift Δ(x, y) = ℓ_p(x, y) −
+// ℓ₀(x, y) on finite candidate sets is a multiple of the reward: the least
+// squares fit Δ(x, y) ≈ a_x + c·Q(x, y) with one free constant a_x per
+// prompt (a constant shift of a prompt's logits leaves its softmax
+// unchanged), returning the slope c and the fraction r2 of the centred
+// shift's variance it explains. With r2 = 1 and c > 0 the principle
+// implies the reward exactly and, at top-p 1, every ratio's point lies on
+// the Frontier at β = T/((1+ratio)·c); the further r2 is below 1, the more
+// the shift carries beside the reward, and the further below the frontier
+// amplifying it can land. r2 is 0 when the rewards do not vary within any
+// prompt.
+func ShiftFit(principle, base, rewards [][]float64) (c, r2 float64, err error) {
+	if err := checkCandidates(base, rewards); err != nil {
+		return 0, 0, err
+	}
+	if err := checkCandidates(principle, rewards); err != nil {
+		return 0, 0, fmt.Errorf("%w (principle logits)", err)
+	}
+	var sqq, sdq, sdd float64
+	for x := range base {
+		shift := make([]float64, len(base[x]))
+		for y := range shift {
+			shift[y] = principle[x][y] - base[x][y]
+		}
+		meanShift, meanReward := stat.Mean(shift, nil), stat.Mean(rewards[x], nil)
+		for y, d := range shift {
+			dq, dd := rewards[x][y]-meanReward, d-meanShift
+			sqq += dq * dq
+			sdq += dd * dq
+			sdd += dd * dd
+		}
+	}
+	if sqq == 0 || sdd == 0 {
+		return 0, 0, nil
+	}
+	c = sdq / sqq
+	return c, sdq * sdq / (sqq * sdd), nil
 }
 
 // meanPoint averages the reward and the KL to softmax(base/T) of the
@@ -94,6 +194,15 @@ func meanPoint(param float64, base, rewards [][]float64, temperature float64, di
 	pt.Reward /= n
 	pt.KL /= n
 	return pt
+}
+
+// temperedSoftmax returns softmax(logits/t).
+func temperedSoftmax(logits []float64, t float64) []float64 {
+	scaled := make([]float64, len(logits))
+	for i, l := range logits {
+		scaled[i] = l / t
+	}
+	return softmax(scaled)
 }
 
 func softmax(logits []float64) []float64 {

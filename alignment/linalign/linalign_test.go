@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/golign/golign/alignment/loglinear"
@@ -155,42 +156,171 @@ func TestClosedFormLogLinear(t *testing.T) {
 	}
 }
 
+// randomCandidates returns base logits and rewards of prompts×cands
+// candidates drawn from standard normals.
+func randomCandidates(rng *rand.Rand, prompts, cands int) (base, rewards [][]float64) {
+	for x := 0; x < prompts; x++ {
+		var l, q []float64
+		for y := 0; y < cands; y++ {
+			l = append(l, rng.NormFloat64())
+			q = append(q, rng.NormFloat64())
+		}
+		base, rewards = append(base, l), append(rewards, q)
+	}
+	return base, rewards
+}
+
+// shifted returns base[x][y] + offset_x + c·rewards[x][y] + noise·N(0,1),
+// with a random constant offset per prompt.
+func shifted(rng *rand.Rand, base, rewards [][]float64, c, noise float64) [][]float64 {
+	out := make([][]float64, len(base))
+	for x := range base {
+		offset := 3 * rng.NormFloat64()
+		for y := range base[x] {
+			out[x] = append(out[x], base[x][y]+offset+c*rewards[x][y]+noise*rng.NormFloat64())
+		}
+	}
+	return out
+}
+
 // TestFrontierDominates checks that no linear-alignment point on candidate
 // sets with a noisy shift beats the exact frontier: at the frontier's β
 // with the same KL, reward is at least as high.
 func TestFrontierDominates(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	var l0, lp, q [][]float64
-	for x := 0; x < 4; x++ {
-		var a, b, r []float64
-		for y := 0; y < 6; y++ {
-			a = append(a, rng.NormFloat64())
-			r = append(r, rng.NormFloat64())
-			b = append(b, a[y]+0.5*r[y]+0.5*rng.NormFloat64())
+	l0, q := randomCandidates(rng, 4, 6)
+	lp := shifted(rng, l0, q, 0.5, 0.5)
+	for _, cfg := range []Config{{Temperature: 1, TopP: 1}, {Temperature: 0.6, TopP: 0.8}} {
+		pts, err := CandidatePoints(lp, l0, q, []float64{0, 1, 3}, cfg)
+		if err != nil {
+			t.Fatal(err)
 		}
-		l0, lp, q = append(l0, a), append(lp, b), append(q, r)
+		for _, pt := range pts {
+			f, err := FrontierAtKL(l0, q, pt.KL, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pt.Reward > f.Reward+1e-9 {
+				t.Errorf("%+v ratio %v: reward %v above the frontier's %v at KL %v", cfg, pt.Param, pt.Reward, f.Reward, pt.KL)
+			}
+		}
 	}
-	cfg := Config{Temperature: 1, TopP: 1}
-	pts, err := CandidatePoints(lp, l0, q, []float64{0, 1, 3}, cfg)
+}
+
+// TestExactShiftOnFrontier checks that with ℓ_p − ℓ₀ = c·Q (plus a
+// constant per prompt) the rule's points lie on the frontier at every
+// temperature, at β = T/((1+ratio)·c), while the principle's nucleus
+// (top-p below 1) moves them strictly below it.
+func TestExactShiftOnFrontier(t *testing.T) {
+	const c = 0.8
+	rng := rand.New(rand.NewPCG(5, 6))
+	l0, q := randomCandidates(rng, 6, 8)
+	lp := shifted(rng, l0, q, c, 0)
+	ratios := []float64{0, 1, 2, 3, 5}
+	for _, temperature := range []float64{1, 0.6} {
+		full := Config{Temperature: temperature, TopP: 1}
+		pts, err := CandidatePoints(lp, l0, q, ratios, full)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, pt := range pts {
+			beta := temperature / ((1 + pt.Param) * c)
+			want, _ := Frontier(l0, q, []float64{beta}, full)
+			if math.Abs(pt.Reward-want[0].Reward) > 1e-9 || math.Abs(pt.KL-want[0].KL) > 1e-9 {
+				t.Errorf("T %v ratio %v: point %+v, frontier at β %v %+v", temperature, pt.Param, pt, beta, want[0])
+			}
+			at, err := FrontierAtKL(l0, q, pt.KL, full)
+			if err != nil || math.Abs(at.Reward-pt.Reward) > 1e-9 || math.Abs(at.Param-beta) > 1e-6*beta {
+				t.Errorf("T %v ratio %v: frontier at KL %v is %+v (%v), want reward %v at β %v", temperature, pt.Param, pt.KL, at, err, pt.Reward, beta)
+			}
+		}
+		nucleus := Config{Temperature: temperature, TopP: 0.8}
+		pts, err = CandidatePoints(lp, l0, q, ratios, nucleus)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var largest float64
+		for _, pt := range pts {
+			at, err := FrontierAtKL(l0, q, pt.KL, nucleus)
+			if err != nil {
+				t.Fatal(err)
+			}
+			gap := at.Reward - pt.Reward
+			if gap < -1e-9 {
+				t.Errorf("T %v ratio %v with nucleus: reward %v above the frontier's %v", temperature, pt.Param, pt.Reward, at.Reward)
+			}
+			largest = max(largest, gap)
+		}
+		if largest < 1e-4 {
+			t.Errorf("T %v: the nucleus left every point on the frontier (largest gap %v)", temperature, largest)
+		}
+	}
+}
+
+// TestFrontierAtKL checks the bisection against Frontier at a known β and
+// its two ends: π₀ at KL 0, and the best candidates beyond the largest KL.
+func TestFrontierAtKL(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	l0, q := randomCandidates(rng, 5, 7)
+	cfg := Config{Temperature: 0.7, TopP: 1}
+	want, _ := Frontier(l0, q, []float64{0.37}, cfg)
+	got, err := FrontierAtKL(l0, q, want[0].KL, cfg)
+	if err != nil || math.Abs(got.Reward-want[0].Reward) > 1e-9 || math.Abs(got.KL-want[0].KL) > 1e-9 {
+		t.Errorf("at KL %v: %+v (%v), want %+v", want[0].KL, got, err, want[0])
+	}
+	var baseReward, bestReward float64
+	for x := range l0 {
+		p := temperedSoftmax(l0[x], 0.7)
+		for y := range p {
+			baseReward += p[y] * q[x][y] / float64(len(l0))
+		}
+		bestReward += slices.Max(q[x]) / float64(len(l0))
+	}
+	if got, err := FrontierAtKL(l0, q, 0, cfg); err != nil || math.Abs(got.Reward-baseReward) > 1e-12 || math.Abs(got.KL) > 1e-12 {
+		t.Errorf("at KL 0: %+v (%v), want reward %v", got, err, baseReward)
+	}
+	if got, err := FrontierAtKL(l0, q, 1e3, cfg); err != nil || math.Abs(got.Reward-bestReward) > 1e-9 || got.KL >= 1e3 {
+		t.Errorf("beyond the largest KL: %+v (%v), want reward %v", got, err, bestReward)
+	}
+	for _, kl := range []float64{-1, math.NaN(), math.Inf(1)} {
+		if _, err := FrontierAtKL(l0, q, kl, cfg); err == nil {
+			t.Errorf("KL %v: no error", kl)
+		}
+	}
+}
+
+// TestShiftFit checks the slope and explained variance against gonum's
+// regression through the origin of the per-prompt centred shift on the
+// centred reward, and the exact case.
+func TestShiftFit(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	l0, q := randomCandidates(rng, 5, 6)
+	if c, r2, err := ShiftFit(shifted(rng, l0, q, 0.6, 0), l0, q); err != nil || math.Abs(c-0.6) > 1e-12 || math.Abs(r2-1) > 1e-12 {
+		t.Errorf("exact shift: c %v, r² %v (%v), want 0.6, 1", c, r2, err)
+	}
+	lp := shifted(rng, l0, q, 0.6, 0.8)
+	c, r2, err := ShiftFit(lp, l0, q)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, pt := range pts {
-		// Bisect β so that the frontier's KL equals the point's.
-		lo, hi := 1e-3, 1e3
-		for i := 0; i < 200; i++ {
-			mid := math.Sqrt(lo * hi)
-			f, _ := Frontier(l0, q, []float64{mid}, cfg)
-			if f[0].KL > pt.KL {
-				lo = mid
-			} else {
-				hi = mid
-			}
+	var xs, ys []float64
+	for x := range l0 {
+		d := make([]float64, len(l0[x]))
+		for y := range d {
+			d[y] = lp[x][y] - l0[x][y]
 		}
-		f, _ := Frontier(l0, q, []float64{hi}, cfg)
-		if pt.Reward > f[0].Reward+1e-9 {
-			t.Errorf("ratio %v: reward %v above the frontier's %v at KL %v", pt.Param, pt.Reward, f[0].Reward, pt.KL)
+		md, mq := stat.Mean(d, nil), stat.Mean(q[x], nil)
+		for y := range d {
+			xs, ys = append(xs, q[x][y]-mq), append(ys, d[y]-md)
 		}
+	}
+	_, slope := stat.LinearRegression(xs, ys, nil, true)
+	want := stat.RSquared(xs, ys, nil, 0, slope)
+	if math.Abs(c-slope) > 1e-12 || math.Abs(r2-want) > 1e-12 || !(r2 < 0.95) {
+		t.Errorf("noisy shift: c %v, r² %v; regression %v, %v", c, r2, slope, want)
+	}
+	if _, _, err := ShiftFit(lp[:2], l0, q); err == nil {
+		t.Error("mismatched prompts: no error")
 	}
 }
 
