@@ -3,6 +3,7 @@ package linalign
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"gonum.org/v1/gonum/stat"
 
@@ -121,12 +122,16 @@ func FrontierAtKL(base, rewards [][]float64, kl float64, cfg Config) (Point, err
 	return at(hi), nil
 }
 
-// frontierPoint is the Frontier at one β > 0 and temperature t.
+// frontierPoint is the Frontier at one β > 0 and temperature t. The
+// tilted logits are ℓ₀/T + (Q − max Q)/β: the same distribution as with Q/β,
+// but the best candidates keep their own logits at any β, where ℓ₀/T +
+// Q/β would round them away once Q/β dwarfs ℓ₀/T.
 func frontierPoint(base, rewards [][]float64, beta, t float64) Point {
 	return meanPoint(beta, base, rewards, t, func(x int) []float64 {
+		best := slices.Max(rewards[x])
 		tilted := make([]float64, len(base[x]))
 		for y, l := range base[x] {
-			tilted[y] = l/t + rewards[x][y]/beta
+			tilted[y] = l/t + (rewards[x][y]-best)/beta
 		}
 		return softmax(tilted)
 	})

@@ -282,6 +282,22 @@ func TestFrontierAtKL(t *testing.T) {
 	if got, err := FrontierAtKL(l0, q, 1e3, cfg); err != nil || math.Abs(got.Reward-bestReward) > 1e-9 || got.KL >= 1e3 {
 		t.Errorf("beyond the largest KL: %+v (%v), want reward %v", got, err, bestReward)
 	}
+	// Rewards with tied maxima, as graded rewards have: at a tiny β the
+	// frontier shares each prompt's mass among its best candidates.
+	tied := make([][]float64, len(q))
+	var bestTied float64
+	for x := range q {
+		for y := range q[x] {
+			tied[x] = append(tied[x], math.Min(math.Round(q[x][y]), 1))
+		}
+		bestTied += slices.Max(tied[x]) / float64(len(q))
+	}
+	for _, beta := range []float64{1e-3, 1e-17, 1e-60} {
+		f, _ := Frontier(l0, tied, []float64{beta}, cfg)
+		if math.Abs(f[0].Reward-bestTied) > 1e-9 {
+			t.Errorf("tied rewards at β %v: reward %v, want the best %v", beta, f[0].Reward, bestTied)
+		}
+	}
 	for _, kl := range []float64{-1, math.NaN(), math.Inf(1)} {
 		if _, err := FrontierAtKL(l0, q, kl, cfg); err == nil {
 			t.Errorf("KL %v: no error", kl)
