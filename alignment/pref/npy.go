@@ -2,6 +2,7 @@ package pref
 
 import (
 	"archive/zip"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"math"
@@ -33,9 +34,10 @@ const (
 // its header: the dtype kind must be one of kinds ("f", "i", "U", …), the
 // array must have ndim dimensions, and its data must fit in limit bytes (so
 // that a corrupt shape cannot make it allocate without bound). It returns
-// the header and the values in row-major order as float64 (kinds f, i) or
-// strings (kinds U, S). npyio faults on malformed data are turned into
-// errors.
+// the header and the values in storage order as float64 (kinds f, i) or
+// strings (kinds U, S). npyio parses the header; the data are decoded here
+// in blocks (npyio reads them one element per call). npyio faults on
+// malformed headers are turned into errors.
 func readArray(r io.Reader, limit int64, file, array string, ndim int, kinds string) (hdr npy.Header, floats []float64, strs []string, err error) {
 	defer func() {
 		if p := recover(); p != nil {
@@ -69,43 +71,19 @@ func readArray(r io.Reader, limit int64, file, array string, ndim int, kinds str
 		}
 		total *= int64(s)
 	}
+	order, ok := byteOrder(dtype[0])
 	switch {
+	case !ok:
+		return hdr, nil, nil, inputErrorf(file, 0, array, "dtype %s has an unknown byte order", dtype)
 	case kind == 'U' || kind == 'S':
-		err = nr.Read(&strs)
-	case dtype[1:] == "f8":
-		err = nr.Read(&floats)
-	case dtype[1:] == "f4":
-		var v []float32
-		if err = nr.Read(&v); err == nil {
-			floats = make([]float64, len(v))
-			for i, x := range v {
-				floats[i] = float64(x)
-			}
-		}
-	case kind == 'i' && size == 8:
-		var v []int64
-		if err = nr.Read(&v); err == nil {
-			floats = make([]float64, len(v))
-			for i, x := range v {
-				floats[i] = float64(x)
-			}
-		}
-	case kind == 'i' && size == 4:
-		var v []int32
-		if err = nr.Read(&v); err == nil {
-			floats = make([]float64, len(v))
-			for i, x := range v {
-				floats[i] = float64(x)
-			}
-		}
+		strs, err = decodeStrings(r, order, kind, int(itemBytes), int(total/itemBytes))
+	case kind == 'f' && (size == 4 || size == 8), kind == 'i' && (size == 4 || size == 8):
+		floats, err = decodeNumbers(r, order, kind, size, int(total/itemBytes))
 	default:
 		return hdr, nil, nil, inputErrorf(file, 0, array, "dtype %s not supported", dtype)
 	}
 	if err != nil {
 		return hdr, nil, nil, inputErrorf(file, 0, array, "reading %s data: %v", dtype, err)
-	}
-	if n := max(len(floats), len(strs)); int64(n)*itemBytes != total {
-		return hdr, nil, nil, inputErrorf(file, 0, array, "%d values for shape %v", n, hdr.Descr.Shape)
 	}
 	return hdr, floats, strs, nil
 }
@@ -131,20 +109,118 @@ func readMatrix(r io.Reader, limit int64, file, array string) (*mat.Dense, error
 		return nil, err
 	}
 	rows, cols := hdr.Descr.Shape[0], hdr.Descr.Shape[1]
-	m := mat.NewDense(rows, cols, nil)
-	for i := 0; i < rows; i++ {
+	if hdr.Descr.Fortran {
+		t := make([]float64, len(v))
 		for j := 0; j < cols; j++ {
-			x := v[i*cols+j]
-			if hdr.Descr.Fortran {
-				x = v[j*rows+i]
+			for i, x := range v[j*rows : (j+1)*rows] {
+				t[i*cols+j] = x
 			}
-			if math.IsNaN(x) || math.IsInf(x, 0) {
-				return nil, inputErrorf(file, i+1, array, "column %d is %v", j+1, x)
-			}
-			m.Set(i, j, x)
+		}
+		v = t
+	}
+	for k, x := range v {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil, inputErrorf(file, k/cols+1, array, "column %d is %v", k%cols+1, x)
 		}
 	}
-	return m, nil
+	return mat.NewDense(rows, cols, v), nil
+}
+
+// byteOrder returns the byte order of a dtype's first character: < little,
+// > big, | (single bytes) and = native.
+func byteOrder(c byte) (binary.ByteOrder, bool) {
+	switch c {
+	case '<':
+		return binary.LittleEndian, true
+	case '>':
+		return binary.BigEndian, true
+	case '|', '=':
+		if binary.NativeEndian.Uint16([]byte{1, 0}) == 1 {
+			return binary.LittleEndian, true
+		}
+		return binary.BigEndian, true
+	}
+	return nil, false
+}
+
+// decodeBlock is the number of bytes read per call while decoding.
+const decodeBlock = 1 << 16
+
+// eachBlock reads count items of itemBytes bytes each from r in blocks of
+// whole items and calls f on each block with the index of its first item.
+func eachBlock(r io.Reader, itemBytes, count int, f func(first int, b []byte)) error {
+	per := max(1, decodeBlock/itemBytes)
+	buf := make([]byte, min(per, count)*itemBytes)
+	for first := 0; first < count; first += per {
+		b := buf[:min(per, count-first)*itemBytes]
+		if _, err := io.ReadFull(r, b); err != nil {
+			return fmt.Errorf("%d of %d values: %w", first, count, err)
+		}
+		f(first, b)
+	}
+	return nil
+}
+
+// decodeNumbers reads count floats (kind f) or signed integers (kind i) of
+// size 4 or 8 bytes in the given byte order, as float64. Little-endian
+// float64, NumPy's default, has its own loop, where the byte order is
+// known to the compiler and each value is a single load.
+func decodeNumbers(r io.Reader, order binary.ByteOrder, kind rune, size, count int) ([]float64, error) {
+	out := make([]float64, count)
+	err := eachBlock(r, size, count, func(first int, b []byte) {
+		dst := out[first : first+len(b)/size]
+		switch {
+		case kind == 'f' && size == 8 && order == binary.LittleEndian:
+			for i := range dst {
+				dst[i] = math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:]))
+			}
+		case kind == 'f' && size == 8:
+			for i := range dst {
+				dst[i] = math.Float64frombits(order.Uint64(b[8*i:]))
+			}
+		case kind == 'f':
+			for i := range dst {
+				dst[i] = float64(math.Float32frombits(order.Uint32(b[4*i:])))
+			}
+		case size == 8:
+			for i := range dst {
+				dst[i] = float64(int64(order.Uint64(b[8*i:])))
+			}
+		default:
+			for i := range dst {
+				dst[i] = float64(int32(order.Uint32(b[4*i:])))
+			}
+		}
+	})
+	return out, err
+}
+
+// decodeStrings reads count fixed-width strings of itemBytes bytes: UTF-32
+// code units (kind U) or bytes (kind S), without NumPy's trailing NUL
+// padding.
+func decodeStrings(r io.Reader, order binary.ByteOrder, kind rune, itemBytes, count int) ([]string, error) {
+	out := make([]string, count)
+	runes := make([]rune, itemBytes/4)
+	err := eachBlock(r, itemBytes, count, func(first int, b []byte) {
+		for k := range len(b) / itemBytes {
+			item := b[k*itemBytes : (k+1)*itemBytes]
+			if kind == 'S' {
+				out[first+k] = strings.TrimRight(string(item), "\x00")
+				continue
+			}
+			n := 0
+			for i := range runes {
+				c := rune(order.Uint32(item[4*i:]))
+				if c == 0 {
+					break
+				}
+				runes[n] = c
+				n++
+			}
+			out[first+k] = string(runes[:n])
+		}
+	})
+	return out, err
 }
 
 // LoadNPY reads preference pairs in feature form from two .npy files of
