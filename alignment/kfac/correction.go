@@ -5,6 +5,7 @@ import (
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -43,8 +44,8 @@ func (c *Correction) Add(bt Batch) error {
 	local := mat.NewDense(out, in, nil)
 	if b.pairwise() {
 		c.basis.eachTermPair(b, func(alpha float64, xx, yy *mat.Dense) {
-			if b.Weights != nil {
-				scaleRows(xx, b.Weights)
+			for i, w := range b.Weights {
+				floats.Scale(w, xx.RawRowView(i))
 			}
 			blas64.Gemm(blas.Trans, blas.NoTrans, alpha, xx.RawMatrix(), yy.RawMatrix(), 1, local.RawMatrix())
 		})
@@ -68,14 +69,4 @@ func (c *Correction) Eigenvalues() *mat.Dense {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return mat.DenseCopyOf(c.lambda)
-}
-
-// scaleRows multiplies row i of m by v[i].
-func scaleRows(m *mat.Dense, v []float64) {
-	for i, s := range v {
-		row := m.RawRowView(i)
-		for j := range row {
-			row[j] *= s
-		}
-	}
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"sync"
 
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -43,8 +44,9 @@ func (c *Covariances) AddOutputGrads(outputGrads *mat.Dense, weights []float64) 
 	return c.add(c.s, "output gradients", outputGrads, weights)
 }
 
-// add adds the weighted Gram matrix of the rows of x to g: the Gram matrix
-// of the rows scaled by √w is formed outside the lock.
+// add adds the weighted Gram matrix of the rows of x to g. Equal weights
+// scale the product; others scale a copy of the rows by √w. The product is
+// formed outside the lock.
 func (c *Covariances) add(g *mat.SymDense, what string, x *mat.Dense, weights []float64) error {
 	rows, err := checkRows(x, g.SymmetricDim(), what)
 	if err != nil {
@@ -53,18 +55,20 @@ func (c *Covariances) add(g *mat.SymDense, what string, x *mat.Dense, weights []
 	if err := checkWeights(weights, rows, "row"); err != nil {
 		return fmt.Errorf("kfac: %s: %w", what, err)
 	}
-	if weights != nil {
+	alpha := 1.0
+	switch {
+	case weights == nil:
+	case floats.Min(weights) == floats.Max(weights):
+		alpha = weights[0]
+	default:
 		scaled := mat.DenseCopyOf(x)
 		for r, w := range weights {
-			row := scaled.RawRowView(r)
-			for j := range row {
-				row[j] *= math.Sqrt(w)
-			}
+			floats.Scale(math.Sqrt(w), scaled.RawRowView(r))
 		}
 		x = scaled
 	}
 	local := mat.NewSymDense(g.SymmetricDim(), nil)
-	local.SymRankK(local, 1, x.T())
+	local.SymRankK(local, alpha, x.T())
 	c.mu.Lock()
 	g.AddSym(g, local)
 	c.mu.Unlock()

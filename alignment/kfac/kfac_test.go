@@ -97,6 +97,47 @@ var shapes = []struct{ terms, in, out int }{
 	{1, 3, 2}, {2, 4, 3}, {2, 1, 3}, {3, 5, 4}, {6, 3, 2},
 }
 
+// TestCovariancesAreWeightedSecondMoments checks A and S against
+// Σ_r w_r x_r x_rᵀ summed row by row, for no, equal and varied weights.
+func TestCovariancesAreWeightedSecondMoments(t *testing.T) {
+	rng := rand.New(rand.NewPCG(6, 1))
+	const rows, in, out = 7, 3, 4
+	varied := make([]float64, rows)
+	for i := range varied {
+		varied[i] = rng.Float64()
+	}
+	for _, weights := range [][]float64{nil, {0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5}, varied} {
+		c, err := NewCovariances(in, out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, s := randomDense(rng, rows, in), randomDense(rng, rows, out)
+		if err := c.AddInputs(a, weights); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.AddOutputGrads(s, weights); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []struct {
+			got *mat.SymDense
+			x   *mat.Dense
+		}{{c.a, a}, {c.s, s}} {
+			_, n := f.x.Dims()
+			want := mat.NewSymDense(n, nil)
+			for r := 0; r < rows; r++ {
+				w := 1.0
+				if weights != nil {
+					w = weights[r]
+				}
+				want.SymRankOne(want, w, f.x.RowView(r))
+			}
+			if !mat.EqualApprox(f.got, want, 1e-12) {
+				t.Errorf("weights %v: second moment\n%v\nwant\n%v", weights, mat.Formatted(f.got), mat.Formatted(want))
+			}
+		}
+	}
+}
+
 // TestKFACIsExactForIndependentFactors builds a layer whose inputs and
 // output gradients are independent (every input paired once with every
 // output gradient), whose Fisher is exactly S ⊗ A, and checks that K-FAC

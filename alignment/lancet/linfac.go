@@ -8,6 +8,7 @@ import (
 
 	"github.com/golign/golign/alignment/internal/parallel"
 	"github.com/golign/golign/alignment/job"
+	"github.com/golign/golign/alignment/kfac"
 	"github.com/golign/golign/alignment/transformer"
 	"gonum.org/v1/gonum/mat"
 )
@@ -64,16 +65,14 @@ type LinFAC struct {
 	maps     []linFACMap
 }
 
-// linFACMap is one linear map's curvature in its Kronecker eigenbasis:
-// H ≈ (Q_S ⊗ Q_A) diag(vec Λ) (Q_S ⊗ Q_A)ᵀ over the row-major vectorisation
-// of the gradient of the augmented Out×In' weight [W | b] (In' = In+1 with a
-// bias, In without).
+// linFACMap is one linear map y = W x + b and, unless the method is
+// Identity, its curvature over the row-major vectorisation of the gradient
+// of the augmented Out×In' weight [W | b] (In' = In+1 with a bias, In
+// without).
 type linFACMap struct {
-	lin    transformer.Linear
-	in     int        // In'
-	qa, qs *mat.Dense // eigenvectors of A (In'×In') and S (Out×Out)
-	lambda *mat.Dense // Λ, Out×In'
-	inv    *mat.Dense // 1/(max(Λ,0) + damping)
+	lin  transformer.Linear
+	in   int // In'
+	curv *kfac.Curvature
 }
 
 // FitLinFAC fits the LinFAC curvature of m on the training sequences: for
@@ -90,8 +89,9 @@ type linFACMap struct {
 // G = (1/N) Σ_n vec(DW_n) vec(DW_n)ᵀ of the per-sequence gradients
 // DW_n = Σ_t s_t ã_tᵀ. With A = Q_A diag(λ_A) Q_Aᵀ and S = Q_S diag(λ_S) Q_Sᵀ,
 // K-FAC takes Λ = λ_S λ_Aᵀ and EK-FAC refits Λ = (1/N) Σ_n (Q_Sᵀ DW_n Q_A)∘²
-// (George et al. 2018), the diagonal of G in the Kronecker eigenbasis.
-// Identity fits nothing. An interrupt returns job.ErrInterrupted.
+// (George et al. 2018), the diagonal of G in the Kronecker eigenbasis; see
+// package kfac. Identity fits nothing. An interrupt returns
+// job.ErrInterrupted.
 func FitLinFAC(m *transformer.Model, train []transformer.Sequence, cfg LinFACConfig) (*LinFAC, error) {
 	if m == nil {
 		return nil, fmt.Errorf("lancet: FitLinFAC: nil model")
@@ -133,93 +133,84 @@ func FitLinFAC(m *transformer.Model, train []transformer.Sequence, cfg LinFACCon
 	return f, nil
 }
 
-// fit accumulates the factors, eigendecomposes them and sets Λ and the
-// damped inverse eigenvalues.
+// fit accumulates the factors, eigendecomposes them and damps Λ.
 func (f *LinFAC) fit(train []transformer.Sequence, samples int, cfg LinFACConfig, t *job.Task) error {
-	as := make([]*mat.SymDense, len(f.maps))
-	ss := make([]*mat.SymDense, len(f.maps))
-	for l, mp := range f.maps {
-		as[l], ss[l] = mat.NewSymDense(mp.in, nil), mat.NewSymDense(mp.lin.Out, nil)
-	}
-	var tokens float64
-	var mu sync.Mutex
-	err := f.eachSampled(train, samples, cfg.Seed, t, func(seq transformer.Sequence, stats []transformer.LinearStats) {
-		local := make([]*mat.SymDense, 2*len(f.maps))
-		n := 0.0
-		for l, mp := range f.maps {
-			a := augmented(stats[l], mp.in, seq.Weights)
-			local[2*l], local[2*l+1] = mat.NewSymDense(mp.in, nil), mat.NewSymDense(mp.lin.Out, nil)
-			local[2*l].SymRankK(local[2*l], 1, a.T())
-			local[2*l+1].SymRankK(local[2*l+1], 1, stats[l].OutputGrads.T())
-		}
+	tokens := 0.0
+	for _, seq := range train {
 		for _, w := range weightsOf(seq) {
 			if w != 0 {
-				n++
+				tokens++
 			}
 		}
-		mu.Lock()
-		for l := range f.maps {
-			as[l].AddSym(as[l], local[2*l])
-			ss[l].AddSym(ss[l], local[2*l+1])
-		}
-		tokens += n
-		mu.Unlock()
-	})
-	if err != nil {
-		return err
 	}
 	if tokens == 0 {
 		return fmt.Errorf("lancet: FitLinFAC: training sequences have no weighted tokens")
 	}
+	tokens *= float64(samples)
 	nseq := float64(len(train) * samples)
-	for l := range f.maps {
-		mp := &f.maps[l]
-		as[l].ScaleSym(1/tokens, as[l])
-		ss[l].ScaleSym(1/nseq, ss[l])
-		var la, ls []float64
+	covs := make([]*kfac.Covariances, len(f.maps))
+	for l, mp := range f.maps {
 		var err error
-		if mp.qa, la, err = eigen(as[l], "A of "+mp.lin.Name); err != nil {
-			return err
-		}
-		if mp.qs, ls, err = eigen(ss[l], "S of "+mp.lin.Name); err != nil {
-			return err
-		}
-		mp.lambda = mat.NewDense(mp.lin.Out, mp.in, nil)
-		if f.method == KFAC {
-			mp.lambda.Outer(1, mat.NewVecDense(len(ls), ls), mat.NewVecDense(len(la), la))
+		if covs[l], err = kfac.NewCovariances(mp.in, mp.lin.Out); err != nil {
+			return fmt.Errorf("lancet: FitLinFAC: linear map %s: %w", mp.lin.Name, err)
 		}
 	}
+	err := f.eachSampled(train, samples, cfg.Seed, t, func(seq transformer.Sequence, stats []transformer.LinearStats) error {
+		weights := weightsOf(seq)
+		aw, sw := make([]float64, len(weights)), make([]float64, len(weights))
+		for i, w := range weights {
+			if w != 0 {
+				aw[i] = 1 / tokens
+			}
+			sw[i] = 1 / nseq
+		}
+		for l, mp := range f.maps {
+			if err := covs[l].AddInputs(augmented(stats[l], mp.in), aw); err != nil {
+				return err
+			}
+			if err := covs[l].AddOutputGrads(stats[l].OutputGrads, sw); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	bases := make([]*kfac.Eigenbasis, len(f.maps))
+	lambdas := make([]*mat.Dense, len(f.maps))
+	for l, mp := range f.maps {
+		if bases[l], err = covs[l].Eigenbasis(); err != nil {
+			return fmt.Errorf("lancet: FitLinFAC: linear map %s: %w", mp.lin.Name, err)
+		}
+		lambdas[l] = bases[l].KFACEigenvalues()
+	}
 	if f.method == EKFAC {
-		err := f.eachSampled(train, samples, cfg.Seed, t, func(seq transformer.Sequence, stats []transformer.LinearStats) {
-			rot := make([]*mat.Dense, len(f.maps))
+		corrs := make([]*kfac.Correction, len(f.maps))
+		for l := range corrs {
+			corrs[l] = kfac.NewCorrection(bases[l])
+		}
+		perSequence := []float64{1 / nseq}
+		err := f.eachSampled(train, samples, cfg.Seed, t, func(_ transformer.Sequence, stats []transformer.LinearStats) error {
 			for l, mp := range f.maps {
-				rot[l] = mp.rotate(gradientOf(stats[l], mp.in))
-				rot[l].MulElem(rot[l], rot[l])
+				if err := corrs[l].Add(sequenceBatch(stats[l], mp.in, perSequence)); err != nil {
+					return err
+				}
 			}
-			mu.Lock()
-			for l := range f.maps {
-				f.maps[l].lambda.Add(f.maps[l].lambda, rot[l])
-			}
-			mu.Unlock()
+			return nil
 		})
 		if err != nil {
 			return err
 		}
-		for l := range f.maps {
-			f.maps[l].lambda.Scale(1/nseq, f.maps[l].lambda)
+		for l := range corrs {
+			lambdas[l] = corrs[l].Eigenvalues()
 		}
 	}
 	for l := range f.maps {
 		mp := &f.maps[l]
-		damping := cfg.Damping
-		if damping == 0 {
-			damping = 0.1 * mat.Sum(mp.lambda) / float64(mp.lin.Out*mp.in)
+		if mp.curv, err = kfac.NewCurvature(bases[l], lambdas[l], kfac.DampingConfig{Damping: cfg.Damping}); err != nil {
+			return fmt.Errorf("lancet: FitLinFAC: linear map %s: %w", mp.lin.Name, err)
 		}
-		if !(damping > 0) {
-			return fmt.Errorf("lancet: FitLinFAC: linear map %s has no curvature; set Damping > 0", mp.lin.Name)
-		}
-		mp.inv = mat.NewDense(mp.lin.Out, mp.in, nil)
-		mp.inv.Apply(func(_, _ int, v float64) float64 { return 1 / (math.Max(v, 0) + damping) }, mp.lambda)
 	}
 	return nil
 }
@@ -229,7 +220,7 @@ func (f *LinFAC) fit(train []transformer.Sequence, samples int, cfg LinFACConfig
 // seeded by seed and the sequence's index), counting one step of t per
 // sequence.
 func (f *LinFAC) eachSampled(train []transformer.Sequence, samples int, seed uint64, t *job.Task,
-	visit func(transformer.Sequence, []transformer.LinearStats)) error {
+	visit func(transformer.Sequence, []transformer.LinearStats) error) error {
 	return forChunks(len(train), func(i int) error {
 		if err := t.Step(1); err != nil {
 			return err
@@ -243,7 +234,9 @@ func (f *LinFAC) eachSampled(train []transformer.Sequence, samples int, seed uin
 			if err != nil {
 				return fmt.Errorf("lancet: training sequence %d: %w", i, err)
 			}
-			visit(seq, stats)
+			if err := visit(seq, stats); err != nil {
+				return fmt.Errorf("lancet: training sequence %d: %w", i, err)
+			}
 		}
 		return nil
 	})
@@ -263,12 +256,13 @@ func forChunks(n int, f func(i int) error) error {
 	})
 }
 
-// weightsOf returns the loss weights of seq's predicted positions.
+// weightsOf returns the loss weights of seq's predicted positions (none for
+// a sequence too short to predict anything).
 func weightsOf(seq transformer.Sequence) []float64 {
 	if seq.Weights != nil {
 		return seq.Weights
 	}
-	w := make([]float64, len(seq.Tokens)-1)
+	w := make([]float64, max(len(seq.Tokens)-1, 0))
 	for i := range w {
 		w[i] = 1
 	}
@@ -276,22 +270,26 @@ func weightsOf(seq transformer.Sequence) []float64 {
 }
 
 // augmented returns the T×in matrix of the inputs [a_t; 1] (without the 1
-// when in equals the map's input width), with rows of zero-weight positions
-// zeroed when weights is not nil.
-func augmented(st transformer.LinearStats, in int, weights []float64) *mat.Dense {
+// when in equals the map's input width).
+func augmented(st transformer.LinearStats, in int) *mat.Dense {
 	rows, cols := st.Inputs.Dims()
+	if in == cols {
+		return st.Inputs
+	}
 	a := mat.NewDense(rows, in, nil)
 	a.Slice(0, rows, 0, cols).(*mat.Dense).Copy(st.Inputs)
 	for t := 0; t < rows; t++ {
-		row := a.RawRowView(t)
-		if in > cols {
-			row[cols] = 1
-		}
-		if weights != nil && weights[t] == 0 {
-			clear(row)
-		}
+		a.Set(t, cols, 1)
 	}
 	return a
+}
+
+// sequenceBatch returns one sequence's statistics of a linear map as a
+// kfac.Batch of one example with a term per position, whose gradient is
+// DW = Σ_t s_t ã_tᵀ, with weights (nil or one).
+func sequenceBatch(st transformer.LinearStats, in int, weights []float64) kfac.Batch {
+	rows, _ := st.Inputs.Dims()
+	return kfac.Batch{Inputs: augmented(st, in), OutputGrads: st.OutputGrads, Terms: rows, Weights: weights}
 }
 
 // gradientOf returns the gradient Σ_t s_t ã_tᵀ of one sequence's summed loss
@@ -299,52 +297,22 @@ func augmented(st transformer.LinearStats, in int, weights []float64) *mat.Dense
 func gradientOf(st transformer.LinearStats, in int) *mat.Dense {
 	_, out := st.OutputGrads.Dims()
 	g := mat.NewDense(out, in, nil)
-	g.Mul(st.OutputGrads.T(), augmented(st, in, nil))
+	g.Mul(st.OutputGrads.T(), augmented(st, in))
 	return g
 }
 
-// eigen returns the eigenvectors (columns) and eigenvalues of a symmetric
-// factor.
-func eigen(a *mat.SymDense, what string) (*mat.Dense, []float64, error) {
-	var e mat.EigenSym
-	if !e.Factorize(a, true) {
-		return nil, nil, fmt.Errorf("lancet: eigendecomposition of factor %s failed", what)
+// selfInfluence returns gᵀĤ⁻¹g for the gradient g = Σ_t s_t ã_tᵀ of one
+// sequence's summed loss, or ‖g‖² for Identity.
+func (mp *linFACMap) selfInfluence(st transformer.LinearStats) (float64, error) {
+	if mp.curv == nil {
+		g := gradientOf(st, mp.in)
+		return mat.Norm(g, 2) * mat.Norm(g, 2), nil
 	}
-	var v mat.Dense
-	e.VectorsTo(&v)
-	return &v, e.Values(nil), nil
-}
-
-// rotate returns Q_Sᵀ G Q_A.
-func (mp *linFACMap) rotate(g *mat.Dense) *mat.Dense {
-	var tmp, r mat.Dense
-	tmp.Mul(mp.qs.T(), g)
-	r.Mul(&tmp, mp.qa)
-	return &r
-}
-
-// precondition returns Q_S[(Q_Sᵀ G Q_A) ⊘ (Λ + damping)]Q_Aᵀ.
-func (mp *linFACMap) precondition(g *mat.Dense) *mat.Dense {
-	r := mp.rotate(g)
-	r.MulElem(r, mp.inv)
-	var tmp, p mat.Dense
-	tmp.Mul(mp.qs, r)
-	p.Mul(&tmp, mp.qa.T())
-	return &p
-}
-
-// selfInfluence returns gᵀĤ⁻¹g for the gradient g = Sᵀ Ã of one map, or
-// ‖g‖² for Identity.
-func (mp *linFACMap) selfInfluence(s, a *mat.Dense, method Method) float64 {
-	var g mat.Dense
-	g.Mul(s.T(), a)
-	if method == Identity {
-		return mat.Norm(&g, 2) * mat.Norm(&g, 2)
+	self, err := mp.curv.SelfInfluence(sequenceBatch(st, mp.in, nil))
+	if err != nil {
+		return 0, err
 	}
-	r := mp.rotate(&g)
-	r.MulElem(r, r)
-	r.MulElem(r, mp.inv)
-	return mat.Sum(r)
+	return self[0], nil
 }
 
 // Method returns the curvature the factors were fitted with.
@@ -399,12 +367,12 @@ func (f *LinFAC) scores(queries, train []transformer.Sequence, t *job.Task) ([]f
 	if err != nil {
 		return nil, err
 	}
-	pre := make([]*mat.Dense, len(f.maps))
-	for l := range f.maps {
+	for l, mp := range f.maps {
 		sum[l].Scale(1/float64(len(queries)), sum[l])
-		pre[l] = sum[l]
-		if f.method != Identity {
-			pre[l] = f.maps[l].precondition(sum[l])
+		if mp.curv != nil {
+			if err := mp.curv.PreconditionTo(sum[l], sum[l]); err != nil {
+				return nil, err
+			}
 		}
 	}
 	scores := make([]float64, len(train))
@@ -419,13 +387,16 @@ func (f *LinFAC) scores(queries, train []transformer.Sequence, t *job.Task) ([]f
 		var sp mat.Dense
 		self := 0.0
 		for l, mp := range f.maps {
-			a := augmented(stats[l], mp.in, nil)
 			sp.Reset()
-			sp.Mul(stats[l].OutputGrads, pre[l])
-			sp.MulElem(&sp, a)
+			sp.Mul(stats[l].OutputGrads, sum[l])
+			sp.MulElem(&sp, augmented(stats[l], mp.in))
 			scores[i] += mat.Sum(&sp)
 			if f.relative {
-				self += mp.selfInfluence(stats[l].OutputGrads, a, f.method)
+				s, err := mp.selfInfluence(stats[l])
+				if err != nil {
+					return err
+				}
+				self += s
 			}
 		}
 		if f.relative && self > 0 {

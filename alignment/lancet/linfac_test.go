@@ -47,24 +47,6 @@ func blockGradient(full []float64, mp linFACMap) *mat.Dense {
 	return g
 }
 
-// kronBasis returns Q_S ⊗ Q_A, the eigenbasis of a map's curvature in the
-// row-major vectorisation of its Out×in gradient.
-func kronBasis(mp linFACMap) *mat.Dense {
-	var k mat.Dense
-	k.Kronecker(mp.qs, mp.qa)
-	return &k
-}
-
-// approx returns the dense curvature (Q_S ⊗ Q_A) diag(vec Λ) (Q_S ⊗ Q_A)ᵀ.
-func approx(mp linFACMap) *mat.Dense {
-	q := kronBasis(mp)
-	d := mat.NewDiagDense(len(mp.lambda.RawMatrix().Data), mp.lambda.RawMatrix().Data)
-	var a, h mat.Dense
-	a.Mul(q, d)
-	h.Mul(&a, q.T())
-	return &h
-}
-
 // TestEKFACEigenvaluesAreFisherDiagonal checks, against gradients from full
 // backpropagation, that EK-FAC's Λ is exactly the diagonal of the sampled
 // Gauss–Newton matrix (1/N) Σ_n vec(DW_n) vec(DW_n)ᵀ in the Kronecker
@@ -91,15 +73,18 @@ func TestEKFACEigenvaluesAreFisherDiagonal(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				r := mp.rotate(blockGradient(full, mp))
+				r, err := mp.curv.Basis().Rotate(blockGradient(full, mp))
+				if err != nil {
+					t.Fatal(err)
+				}
 				r.MulElem(r, r)
 				want.Add(want, r)
 			}
 		}
 		want.Scale(1/float64(len(seqs)*samples), want)
-		if !mat.EqualApprox(mp.lambda, want, 1e-10*mat.Max(want)) {
+		if lambda := mp.curv.Eigenvalues(); !mat.EqualApprox(lambda, want, 1e-10*mat.Max(want)) {
 			t.Errorf("%s: Λ differs from the diagonal of the sampled Fisher in the eigenbasis:\n%v\nwant\n%v",
-				mp.lin.Name, mat.Formatted(mp.lambda), mat.Formatted(want))
+				mp.lin.Name, mat.Formatted(lambda), mat.Formatted(want))
 		}
 	}
 }
@@ -151,14 +136,14 @@ func TestLinFACApproximatesExactGaussNewton(t *testing.T) {
 				}
 			}
 		}
-		q := kronBasis(mp)
+		q := mp.curv.Basis().Kronecker()
 		var rot mat.Dense
 		rot.Product(q.T(), gn, q)
 		diag := make([]float64, dim)
 		for i := range diag {
 			diag[i] = rot.At(i, i)
 		}
-		lambda := mp.lambda.RawMatrix().Data
+		lambda := mp.curv.Eigenvalues().RawMatrix().Data
 		if e := floats.Distance(lambda, diag, 2) / floats.Norm(diag, 2); e > 0.15 {
 			t.Errorf("%s: EK-FAC eigenvalues differ from diag(QᵀGQ) by %.3f (relative)", mp.lin.Name, e)
 		}
@@ -167,7 +152,7 @@ func TestLinFACApproximatesExactGaussNewton(t *testing.T) {
 			d.Sub(h, gn)
 			return mat.Norm(&d, 2) / mat.Norm(gn, 2)
 		}
-		eErr, kErr := errOf(approx(mp)), errOf(approx(kf.maps[l]))
+		eErr, kErr := errOf(mp.curv.Approximation()), errOf(kf.maps[l].curv.Approximation())
 		t.Logf("%s: relative error to exact Gauss–Newton: EK-FAC %.3f, K-FAC %.3f", mp.lin.Name, eErr, kErr)
 		if eErr > kErr+0.02 || eErr > 0.8 {
 			t.Errorf("%s: EK-FAC error %.3f, K-FAC %.3f", mp.lin.Name, eErr, kErr)
@@ -186,7 +171,8 @@ func softmax(x []float64) []float64 {
 }
 
 // TestScoresAreExplicitProducts checks scores against ∇L_qᵀ Ĥ⁻¹ ∇L_z built
-// from full-backpropagation gradients and dense per-map inverses.
+// from full-backpropagation gradients and each map's preconditioner (which
+// package kfac checks against dense solves).
 func TestScoresAreExplicitProducts(t *testing.T) {
 	m, seqs := tinyModel(t)
 	queries, train := seqs[:2], seqs
@@ -215,23 +201,17 @@ func TestScoresAreExplicitProducts(t *testing.T) {
 				}
 				var want, self float64
 				for _, mp := range f.maps {
-					bz := blockGradient(gz, mp).RawMatrix().Data
-					inv := mat.NewDense(len(bz), len(bz), nil)
-					if method == Identity {
-						for d := range bz {
-							inv.Set(d, d, 1)
+					bz := blockGradient(gz, mp)
+					hz := mat.DenseCopyOf(bz)
+					if method != Identity {
+						if err := mp.curv.PreconditionTo(hz, bz); err != nil {
+							t.Fatal(err)
 						}
-					} else {
-						q := kronBasis(mp)
-						d := mat.NewDiagDense(len(bz), mp.inv.RawMatrix().Data)
-						inv.Product(q, d, q.T())
 					}
-					hz := mat.NewVecDense(len(bz), nil)
-					hz.MulVec(inv, mat.NewVecDense(len(bz), bz))
 					for _, gq := range qgrads {
-						want += floats.Dot(blockGradient(gq, mp).RawMatrix().Data, hz.RawVector().Data) / float64(len(queries))
+						want += floats.Dot(blockGradient(gq, mp).RawMatrix().Data, hz.RawMatrix().Data) / float64(len(queries))
 					}
-					self += floats.Dot(bz, hz.RawVector().Data)
+					self += floats.Dot(bz.RawMatrix().Data, hz.RawMatrix().Data)
 				}
 				if relative {
 					want /= math.Sqrt(self)
