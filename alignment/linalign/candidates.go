@@ -145,32 +145,47 @@ func checkFrontier(base, rewards [][]float64, cfg Config) error {
 	return cfg.Validate()
 }
 
-// ShiftFit measures how closely the principle's shift Δ(x, y) = ℓ_p(x, y) −
-// ℓ₀(x, y) on finite candidate sets is a multiple of the reward: the least
-// squares fit Δ(x, y) ≈ a_x + c·Q(x, y) with one free constant a_x per
-// prompt (a constant shift of a prompt's logits leaves its softmax
-// unchanged), returning the slope c and the fraction r2 of the centred
-// shift's variance it explains. With r2 = 1 and c > 0 the principle
-// implies the reward exactly and, at top-p 1, every ratio's point lies on
-// the Frontier at β = T/((1+ratio)·c); the further r2 is below 1, the more
-// the shift carries beside the reward, and the further below the frontier
-// amplifying it can land. r2 is 0 when the rewards do not vary within any
-// prompt.
+// Shift returns the principle's shift Δ(x, y) = ℓ_p(x, y) − ℓ₀(x, y) on
+// finite candidate sets: the reward the principle implies, up to a scale
+// and a constant per prompt. The rule at any ratio, at top-p 1, lies
+// exactly on the Frontier computed for Δ as the reward (c = 1).
+func Shift(principle, base [][]float64) ([][]float64, error) {
+	if err := checkCandidates(base, principle); err != nil {
+		return nil, err
+	}
+	out := make([][]float64, len(base))
+	for x := range base {
+		out[x] = make([]float64, len(base[x]))
+		for y := range base[x] {
+			out[x][y] = principle[x][y] - base[x][y]
+		}
+	}
+	return out, nil
+}
+
+// ShiftFit measures how closely the principle's shift Δ = ℓ_p − ℓ₀ (Shift)
+// on finite candidate sets is a multiple of the reward: the least squares
+// fit Δ(x, y) ≈ a_x + c·Q(x, y) with one free constant a_x per prompt (a
+// constant shift of a prompt's logits leaves its softmax unchanged),
+// returning the slope c and the fraction r2 of the centred shift's variance
+// it explains. With r2 = 1 and c > 0 the principle implies the reward
+// exactly and, at top-p 1, every ratio's point lies on the Frontier at
+// β = T/((1+ratio)·c); the further r2 is below 1, the more the shift
+// carries beside the reward, and the further below the frontier amplifying
+// it can land. r2 is 0 when the rewards or the shift do not vary within
+// any prompt.
 func ShiftFit(principle, base, rewards [][]float64) (c, r2 float64, err error) {
 	if err := checkCandidates(base, rewards); err != nil {
 		return 0, 0, err
 	}
-	if err := checkCandidates(principle, rewards); err != nil {
+	shift, err := Shift(principle, base)
+	if err != nil {
 		return 0, 0, fmt.Errorf("%w (principle logits)", err)
 	}
 	var sqq, sdq, sdd float64
 	for x := range base {
-		shift := make([]float64, len(base[x]))
-		for y := range shift {
-			shift[y] = principle[x][y] - base[x][y]
-		}
-		meanShift, meanReward := stat.Mean(shift, nil), stat.Mean(rewards[x], nil)
-		for y, d := range shift {
+		meanShift, meanReward := stat.Mean(shift[x], nil), stat.Mean(rewards[x], nil)
+		for y, d := range shift[x] {
 			dq, dd := rewards[x][y]-meanReward, d-meanShift
 			sqq += dq * dq
 			sdq += dd * dq

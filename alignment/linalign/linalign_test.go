@@ -338,6 +338,19 @@ func TestShiftFit(t *testing.T) {
 	if _, _, err := ShiftFit(lp[:2], l0, q); err == nil {
 		t.Error("mismatched prompts: no error")
 	}
+	// The rule lies on the frontier of the reward its own shift implies.
+	implied, err := Shift(lp, l0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Temperature: 1, TopP: 1}
+	pts, _ := CandidatePoints(lp, l0, implied, []float64{0, 2}, cfg)
+	for _, pt := range pts {
+		want, _ := Frontier(l0, implied, []float64{1 / (1 + pt.Param)}, cfg)
+		if math.Abs(pt.Reward-want[0].Reward) > 1e-9 || math.Abs(pt.KL-want[0].KL) > 1e-9 {
+			t.Errorf("ratio %v: %+v off the implied reward's frontier %+v", pt.Param, pt, want[0])
+		}
+	}
 }
 
 // exactTwoSteps enumerates the distribution of the first two response
