@@ -69,7 +69,7 @@ func fisher(batches ...Batch) *mat.SymDense {
 
 // basisOf returns the eigenbasis of the factors of the batches' rows with
 // unit weights.
-func basisOf(t *testing.T, in, out int, batches ...Batch) *Eigenbasis {
+func basisOf(t testing.TB, in, out int, batches ...Batch) *Eigenbasis {
 	t.Helper()
 	c, err := NewCovariances(in, out)
 	if err != nil {

@@ -193,7 +193,7 @@ func (f *LinFAC) fit(train []transformer.Sequence, samples int, cfg LinFACConfig
 		perSequence := []float64{1 / nseq}
 		err := f.eachSampled(train, samples, cfg.Seed, t, func(_ transformer.Sequence, stats []transformer.LinearStats) error {
 			for l, mp := range f.maps {
-				if err := corrs[l].Add(sequenceBatch(stats[l], mp.in, perSequence)); err != nil {
+				if err := corrs[l].Add(sequenceBatch(augmented(stats[l], mp.in), stats[l].OutputGrads, perSequence)); err != nil {
 					return err
 				}
 			}
@@ -284,12 +284,13 @@ func augmented(st transformer.LinearStats, in int) *mat.Dense {
 	return a
 }
 
-// sequenceBatch returns one sequence's statistics of a linear map as a
-// kfac.Batch of one example with a term per position, whose gradient is
-// DW = Σ_t s_t ã_tᵀ, with weights (nil or one).
-func sequenceBatch(st transformer.LinearStats, in int, weights []float64) kfac.Batch {
-	rows, _ := st.Inputs.Dims()
-	return kfac.Batch{Inputs: augmented(st, in), OutputGrads: st.OutputGrads, Terms: rows, Weights: weights}
+// sequenceBatch returns one sequence's augmented inputs a (T×In') and
+// output gradients s (T×Out) of a linear map as a kfac.Batch of one example
+// with a term per position, whose gradient is DW = Σ_t s_t ã_tᵀ, with
+// weights (nil or one).
+func sequenceBatch(a, s *mat.Dense, weights []float64) kfac.Batch {
+	rows, _ := a.Dims()
+	return kfac.Batch{Inputs: a, OutputGrads: s, Terms: rows, Weights: weights}
 }
 
 // gradientOf returns the gradient Σ_t s_t ã_tᵀ of one sequence's summed loss
@@ -302,13 +303,15 @@ func gradientOf(st transformer.LinearStats, in int) *mat.Dense {
 }
 
 // selfInfluence returns gᵀĤ⁻¹g for the gradient g = Σ_t s_t ã_tᵀ of one
-// sequence's summed loss, or ‖g‖² for Identity.
-func (mp *linFACMap) selfInfluence(st transformer.LinearStats) (float64, error) {
+// sequence's summed loss, given its augmented inputs a and output gradients
+// s, or ‖g‖² for Identity.
+func (mp *linFACMap) selfInfluence(a, s *mat.Dense) (float64, error) {
 	if mp.curv == nil {
-		g := gradientOf(st, mp.in)
-		return mat.Norm(g, 2) * mat.Norm(g, 2), nil
+		var g mat.Dense
+		g.Mul(s.T(), a)
+		return mat.Norm(&g, 2) * mat.Norm(&g, 2), nil
 	}
-	self, err := mp.curv.SelfInfluence(sequenceBatch(st, mp.in, nil))
+	self, err := mp.curv.SelfInfluence(sequenceBatch(a, s, nil))
 	if err != nil {
 		return 0, err
 	}
@@ -344,9 +347,11 @@ func (f *LinFAC) Scores(queries, train []transformer.Sequence) ([]float64, error
 }
 
 func (f *LinFAC) scores(queries, train []transformer.Sequence, t *job.Task) ([]float64, error) {
-	sum := make([]*mat.Dense, len(f.maps))
+	// pre[l] sums the query gradients of map l, then becomes P, their
+	// preconditioned mean.
+	pre := make([]*mat.Dense, len(f.maps))
 	for l, mp := range f.maps {
-		sum[l] = mat.NewDense(mp.lin.Out, mp.in, nil)
+		pre[l] = mat.NewDense(mp.lin.Out, mp.in, nil)
 	}
 	var mu sync.Mutex
 	err := forChunks(len(queries), func(i int) error {
@@ -360,7 +365,7 @@ func (f *LinFAC) scores(queries, train []transformer.Sequence, t *job.Task) ([]f
 		mu.Lock()
 		defer mu.Unlock()
 		for l, mp := range f.maps {
-			sum[l].Add(sum[l], gradientOf(stats[l], mp.in))
+			pre[l].Add(pre[l], gradientOf(stats[l], mp.in))
 		}
 		return nil
 	})
@@ -368,9 +373,9 @@ func (f *LinFAC) scores(queries, train []transformer.Sequence, t *job.Task) ([]f
 		return nil, err
 	}
 	for l, mp := range f.maps {
-		sum[l].Scale(1/float64(len(queries)), sum[l])
+		pre[l].Scale(1/float64(len(queries)), pre[l])
 		if mp.curv != nil {
-			if err := mp.curv.PreconditionTo(sum[l], sum[l]); err != nil {
+			if err := mp.curv.PreconditionTo(pre[l], pre[l]); err != nil {
 				return nil, err
 			}
 		}
@@ -387,12 +392,13 @@ func (f *LinFAC) scores(queries, train []transformer.Sequence, t *job.Task) ([]f
 		var sp mat.Dense
 		self := 0.0
 		for l, mp := range f.maps {
+			a := augmented(stats[l], mp.in)
 			sp.Reset()
-			sp.Mul(stats[l].OutputGrads, sum[l])
-			sp.MulElem(&sp, augmented(stats[l], mp.in))
+			sp.Mul(stats[l].OutputGrads, pre[l])
+			sp.MulElem(&sp, a)
 			scores[i] += mat.Sum(&sp)
 			if f.relative {
-				s, err := mp.selfInfluence(stats[l])
+				s, err := mp.selfInfluence(a, stats[l].OutputGrads)
 				if err != nil {
 					return err
 				}
