@@ -5,6 +5,8 @@ import (
 	"go/ast"
 	"go/token"
 	"reflect"
+	"strconv"
+	"strings"
 )
 
 // Go features newer than the interpreter (which follows Go 1.21) are
@@ -14,6 +16,12 @@ import (
 //     compiled helper working through reflection on maps and slices; print
 //     and println write to standard error, as Go's do (the interpreter's
 //     write to standard output).
+//   - make of a slice type written []E gets its length through a compiled
+//     check (checkedMakeLen in memory.go) that panics with an error when
+//     the memory asked for cannot be backed, instead of letting the runtime
+//     end the process. A capacity with side effects (a call) is left
+//     unchecked, since the check evaluates it a second time; so is a make
+//     of a few elements of a basic type given as literals.
 //   - range over an integer becomes a three-clause loop over a copy of the
 //     bound, with the loop variable copied into the body, when the range
 //     expression is recognisably an integer: an integer literal or
@@ -107,7 +115,94 @@ func (r *rewriter) builtinCall(call *ast.CallExpr) {
 	case "clear", "print", "println":
 		hook := map[string]string{"clear": "Clear", "print": "Print", "println": "Println"}[id.Name]
 		call.Fun = &ast.SelectorExpr{X: &ast.Ident{NamePos: id.NamePos, Name: hookPkg}, Sel: ast.NewIdent(hook)}
+	case "make":
+		r.checkMake(call)
 	}
+}
+
+// checkMake turns make([]E, n[, c]) into
+//
+//	make([]E, golignhook.MakeLen(([]E)(nil), n[, c])[, c])
+//
+// (see the doc of rewriter).
+func (r *rewriter) checkMake(call *ast.CallExpr) {
+	if len(call.Args) < 2 || len(call.Args) > 3 || call.Ellipsis.IsValid() {
+		return
+	}
+	slice, ok := call.Args[0].(*ast.ArrayType)
+	if !ok || slice.Len != nil || r.smallMake(slice, call.Args[1:]) {
+		return
+	}
+	if len(call.Args) == 3 && !r.pure(call.Args[2]) {
+		return
+	}
+	pos := call.Args[1].Pos()
+	zero := &ast.CallExpr{Fun: &ast.ParenExpr{Lparen: pos, X: slice}, Lparen: pos, Args: []ast.Expr{&ast.Ident{NamePos: pos, Name: "nil"}}}
+	check := &ast.CallExpr{
+		Fun:    &ast.SelectorExpr{X: &ast.Ident{NamePos: pos, Name: hookPkg}, Sel: &ast.Ident{NamePos: pos, Name: "MakeLen"}},
+		Lparen: pos,
+		Args:   append([]ast.Expr{zero}, call.Args[1:]...),
+	}
+	call.Args[1] = check
+}
+
+// basicSizes are the element types whose values take at most 16 bytes.
+var basicSizes = map[string]bool{
+	"bool": true, "byte": true, "rune": true, "string": true, "float32": true, "float64": true,
+	"complex64": true, "complex128": true, "uintptr": true,
+}
+
+// smallMake tells whether a make of slice with sizes certainly asks for
+// less than the check's threshold: an element of a basic type and sizes
+// that are integer literals.
+func (r *rewriter) smallMake(slice *ast.ArrayType, sizes []ast.Expr) bool {
+	elem, ok := slice.Elt.(*ast.Ident)
+	if !ok || r.shadowed[elem.Name] != "" || !(basicSizes[elem.Name] || integerTypes[elem.Name]) {
+		return false
+	}
+	for _, e := range sizes {
+		lit, ok := e.(*ast.BasicLit)
+		if !ok || lit.Kind != token.INT {
+			return false
+		}
+		n, err := strconv.ParseUint(strings.ReplaceAll(lit.Value, "_", ""), 0, 64)
+		if err != nil || n > makeCheckThreshold/16 {
+			return false
+		}
+	}
+	return true
+}
+
+// pure tells whether evaluating e twice has no more effect than once:
+// names, literals, selections, indexing and arithmetic on them, and calls
+// of len, cap and conversions to integer types.
+func (r *rewriter) pure(e ast.Expr) bool {
+	switch e := e.(type) {
+	case *ast.Ident, *ast.BasicLit:
+		return true
+	case *ast.ParenExpr:
+		return r.pure(e.X)
+	case *ast.SelectorExpr:
+		return r.pure(e.X)
+	case *ast.IndexExpr:
+		return r.pure(e.X) && r.pure(e.Index)
+	case *ast.UnaryExpr:
+		return e.Op != token.ARROW && r.pure(e.X)
+	case *ast.BinaryExpr:
+		return r.pure(e.X) && r.pure(e.Y)
+	case *ast.CallExpr:
+		id, ok := e.Fun.(*ast.Ident)
+		if !ok || r.shadowed[id.Name] != "" || !(id.Name == "len" || id.Name == "cap" || integerTypes[id.Name]) {
+			return false
+		}
+		for _, a := range e.Args {
+			if !r.pure(a) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // orderArguments helps the interpreter infer the type argument of min and

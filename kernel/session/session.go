@@ -43,8 +43,11 @@
 //
 // # Redefinitions
 //
-// Variables may be declared again (x := 1, then x := "a"); functions that
-// used the old variable keep using it. A function declared again replaces
+// Variables may be declared again (x := 1, then x := "a"). Declared again
+// with the same type, a variable stays one variable for the functions using
+// it; with another type it is a new one, and functions compiled before keep
+// the old. The values top-level statements compute are released once the
+// cell ran (release.go). A function declared again replaces
 // the old one everywhere: the functions of earlier cells that call it are
 // compiled again from their source (declare.go); function values stored in
 // variables keep the old code. A type declared
@@ -103,6 +106,7 @@ type Session struct {
 
 	mu        sync.Mutex
 	in        *interp.Interpreter
+	releaser  *frameReleaser           // nil when the interpreter's frame could not be reached
 	imports   map[string]string        // name → path of the packages imported so far
 	declared  map[string]string        // top-level names the cells declared → gocode kind
 	sources   []string                 // the cells that ran without error, oldest first
@@ -125,6 +129,7 @@ type Session struct {
 // and the capture of the process's standard streams (shared by all sessions
 // of the process and given back by Shutdown).
 func New(opts Options) (*Session, error) {
+	limitMemory(systemMemory)
 	s := &Session{opts: opts, frames: &panicFrames{}}
 	symbols := opts.Symbols
 	if symbols == nil {
@@ -177,6 +182,11 @@ func (s *Session) reset() error {
 		return fmt.Errorf("loading the session's hooks: %w", err)
 	}
 	s.in = in
+	releaser, err := newFrameReleaser(in)
+	if err != nil {
+		fmt.Fprintf(LogWriter(), "warning: %v; the values computed by top-level statements stay in memory\n", err)
+	}
+	s.releaser = releaser
 	s.generics = false
 	s.imports = map[string]string{}
 	s.declared = map[string]string{}
@@ -545,7 +555,12 @@ func (s *Session) execute(ctx context.Context, prog *interp.Program) (err error)
 	s.frames.take()
 	_, err = s.in.ExecuteWithContext(ctx, prog)
 	if ctx.Err() != nil {
+		// The program may still be in a compiled call: its slots are
+		// released after a later program.
 		return ctx.Err()
+	}
+	if s.releaser != nil {
+		s.releaser.release()
 	}
 	return err
 }
