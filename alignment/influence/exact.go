@@ -12,18 +12,24 @@ import (
 )
 
 // gaussNewton accumulates H = Σᵢ coefᵢ JᵢJᵢᵀ + shift·I over the columns sp
-// of the training gradients with one symmetric rank-k update per block,
-// O(n·width²).
+// of the training gradients, O(n·width²): rows √coefᵢ Jᵢ are scaled into a
+// buffer of about 1 MiB (at least 256 rows), which stays in cache, and
+// added with one symmetric rank-k update (BLAS Dsyrk) per buffer.
 func gaussNewton(src *source, coef []float64, shift float64, sp span, t *job.Task) (*mat.SymDense, error) {
 	width := sp.hi - sp.lo
 	h := mat.NewSymDense(width, nil)
+	chunk := min(src.n, max(256, (1<<17)/width))
+	buf := mat.NewDense(chunk, width, nil)
 	err := src.eachQuadratic(t, func(start int, blk *mat.Dense) error {
 		b, _ := blk.Dims()
-		x := mat.DenseCopyOf(blk.Slice(0, b, sp.lo, sp.hi))
-		for i := 0; i < b; i++ {
-			floats.Scale(math.Sqrt(coef[start+i]), x.RawRowView(i))
+		for lo := 0; lo < b; lo += chunk {
+			hi := min(lo+chunk, b)
+			x := buf.Slice(0, hi-lo, 0, width).(*mat.Dense)
+			for i := lo; i < hi; i++ {
+				floats.ScaleTo(x.RawRowView(i-lo), math.Sqrt(coef[start+i]), blk.RawRowView(i)[sp.lo:sp.hi])
+			}
+			h.SymRankK(h, 1, x.T())
 		}
-		h.SymRankK(h, 1, x.T())
 		return nil
 	})
 	if err != nil {

@@ -49,21 +49,10 @@ func newModelSource(p Problem, cfg Config) (*source, error) {
 	if err != nil {
 		return nil, fmt.Errorf("influence: training comparisons: %w", err)
 	}
-	margins, err := p.Model.Margins(p.Train)
-	if err == nil {
-		err = checkMargins(margins)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("influence: training comparisons: %w", err)
-	}
 	D := p.Model.NumParams()
-	s := &source{n: len(margins), dim: D, weights: w, margins: margins, model: p.Model, data: p.Train,
+	s := &source{n: p.Train.Len(), dim: D, weights: w, model: p.Model, data: p.Train,
 		compressor: cfg.Compressor, block: cfg.blockSize()}
 	s.block = min(s.block, s.n)
-	s.lossCoef = make([]float64, s.n)
-	for i, m := range margins {
-		s.lossCoef[i] = -(1 - reward.Sigmoid(m))
-	}
 	if cfg.Compressor != nil {
 		if cfg.Compressor.InputDim() != D {
 			return nil, fmt.Errorf("influence: compressor takes %d coordinates, the model has %d parameters", cfg.Compressor.InputDim(), D)
@@ -84,18 +73,33 @@ func newModelSource(p Problem, cfg Config) (*source, error) {
 	if cfg.Compressor != nil && !held {
 		s.out = mat.NewDense(s.block, s.dim, nil)
 	}
+	// Held gradients come with their margins in the same pass over the
+	// data; streamed ones need the margins first.
 	if held {
-		if err := s.hold(); err != nil {
-			return nil, err
-		}
+		s.margins = make([]float64, s.n)
+		err = s.hold()
+	} else {
+		s.margins, err = p.Model.Margins(p.Train)
+	}
+	if err == nil {
+		err = checkMargins(s.margins)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("influence: training comparisons: %w", err)
+	}
+	if held {
 		s.block = inMemoryBlock(cfg, s.n, s.dim)
+	}
+	s.lossCoef = make([]float64, s.n)
+	for i, m := range s.margins {
+		s.lossCoef[i] = -(1 - reward.Sigmoid(m))
 	}
 	return s, nil
 }
 
-// hold computes all training gradients into memory, writing each block
-// straight into its rows (through the raw block buffer only when a
-// compressor sketches them), and drops the buffers.
+// hold computes all training gradients and their margins into memory,
+// writing each block straight into its rows (through the raw block buffer
+// only when a compressor sketches them), and drops the buffers.
 func (s *source) hold() error {
 	full := mat.NewDense(s.n, s.dim, nil)
 	t := job.Start("influence: training gradients", s.blocks())
@@ -106,12 +110,13 @@ func (s *source) hold() error {
 		}
 		b := min(s.block, s.n-start)
 		dst := full.Slice(start, start+b, 0, s.dim).(*mat.Dense)
+		margins := s.margins[start : start+b]
 		if s.compressor == nil {
-			err = s.model.MarginGradients(s.data, start, nil, dst)
+			err = s.model.MarginGradients(s.data, start, margins, dst)
 			continue
 		}
 		raw := s.raw.Slice(0, b, 0, s.model.NumParams()).(*mat.Dense)
-		if err = s.model.MarginGradients(s.data, start, nil, raw); err == nil {
+		if err = s.model.MarginGradients(s.data, start, margins, raw); err == nil {
 			err = s.compressor.CompressRowsTo(dst, raw)
 		}
 	}

@@ -80,17 +80,60 @@ func (m *Linear) Accuracy(c *pref.Comparisons) (float64, error) { return accurac
 func (m *Linear) Loss(c *pref.Comparisons) (float64, error) { return meanLoss(m, c) }
 
 // differences writes u = φ_w − φ_l for pairs start … start+b−1 of c into dst
-// (b×d) and their margins θᵀu into margins (length b, may be nil).
+// (b×d) and their margins θᵀu into margins (length b, may be nil), checking
+// in the same pass that every difference is finite (see finiteDifferences).
 func (m *Linear) differences(c *pref.Comparisons, start int, margins []float64, dst *mat.Dense) error {
-	b, d := dst.Dims()
+	b, _ := dst.Dims()
 	if err := checkBlock(c, start, b, len(m.Theta), margins); err != nil {
 		return err
 	}
-	dst.Sub(c.Chosen.Slice(start, start+b, 0, d), c.Rejected.Slice(start, start+b, 0, d))
+	if err := finiteDifferences(c, start, dst); err != nil {
+		return err
+	}
 	if margins != nil {
-		mat.NewVecDense(b, margins).MulVec(dst, mat.NewVecDense(d, m.Theta))
+		mat.NewVecDense(b, margins).MulVec(dst, mat.NewVecDense(len(m.Theta), m.Theta))
 	}
 	return nil
+}
+
+// finiteDifferences writes chosen − rejected for pairs start … start+b−1 of c
+// into the rows of dst (b×d) in one pass that also checks them: v − v is 0
+// for a finite v and NaN otherwise, so one sum per row flags a NaN or
+// infinite feature (or a difference that overflows), which is then located
+// and reported by pair and column.
+func finiteDifferences(c *pref.Comparisons, start int, dst *mat.Dense) error {
+	b, d := dst.Dims()
+	for i := 0; i < b; i++ {
+		w, l := c.Chosen.RawRowView(start + i)[:d], c.Rejected.RawRowView(start + i)[:d]
+		u := dst.RawRowView(i)[:d]
+		check := 0.0
+		for j := range u {
+			v := w[j] - l[j]
+			u[j] = v
+			check += v - v
+		}
+		if check != 0 {
+			return nonFiniteDifference(start+i, w, l)
+		}
+	}
+	return nil
+}
+
+// nonFiniteDifference names the first non-finite entry of pair i's chosen
+// features w or rejected features l, or the column whose difference
+// overflows.
+func nonFiniteDifference(i int, w, l []float64) error {
+	for j := range w {
+		switch {
+		case math.IsNaN(w[j]) || math.IsInf(w[j], 0):
+			return fmt.Errorf("reward: chosen features row %d column %d is %v (pair %d)", i, j, w[j], i)
+		case math.IsNaN(l[j]) || math.IsInf(l[j], 0):
+			return fmt.Errorf("reward: rejected features row %d column %d is %v (pair %d)", i, j, l[j], i)
+		case math.IsInf(w[j]-l[j], 0):
+			return fmt.Errorf("reward: pair %d column %d: chosen %v minus rejected %v overflows", i, j, w[j], l[j])
+		}
+	}
+	return fmt.Errorf("reward: pair %d has a non-finite feature difference", i)
 }
 
 // checkBlock validates a request for rows start … start+b−1 of c for a model
@@ -151,15 +194,19 @@ func (m *Linear) PairGradients(c *pref.Comparisons) (*mat.Dense, error) {
 	return pairGradients(m, c)
 }
 
-// objective prepares the training objective of c for m.
+// objective prepares the training objective of c for m: the differences
+// u = φ_w − φ_l are formed (and checked finite) once, and every later pass
+// of the solver reads them.
 func (m *Linear) objective(c *pref.Comparisons) (*linearObjective, error) {
-	w, err := checkTrainingData(c, len(m.Theta))
+	if err := checkComparisons(c, len(m.Theta)); err != nil {
+		return nil, err
+	}
+	w, err := normalizedWeights(c)
 	if err != nil {
 		return nil, err
 	}
-	n := c.Len()
-	u := mat.NewDense(n, len(m.Theta), nil)
-	if err := m.differences(c, 0, nil, u); err != nil {
+	u := mat.NewDense(c.Len(), len(m.Theta), nil)
+	if err := finiteDifferences(c, 0, u); err != nil {
 		return nil, err
 	}
 	return newLinearObjective(u, w, m.L2), nil
@@ -194,7 +241,8 @@ func (m *Linear) Hessian(c *pref.Comparisons) (*mat.SymDense, error) {
 	}
 	h := mat.NewSymDense(len(m.Theta), nil)
 	t := job.Start("reward: Hessian", 0)
-	err = o.hessian(m.Theta, h, t)
+	o.evaluate(m.Theta)
+	err = o.hessian(h, t)
 	t.Done(err)
 	if err != nil {
 		return nil, err
@@ -212,5 +260,6 @@ func (m *Linear) HessianVec(c *pref.Comparisons, v []float64) ([]float64, error)
 	if err != nil {
 		return nil, err
 	}
-	return o.hessianVec(m.Theta, v), nil
+	o.evaluate(m.Theta)
+	return o.hessianVec(v), nil
 }

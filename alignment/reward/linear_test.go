@@ -184,6 +184,13 @@ func TestBadInputIsReported(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "row 4 column 2") {
 		t.Fatalf("NaN feature: error %v", err)
 	}
+	// Finite features whose difference overflows are named too.
+	c, _ = rewardtest.Synthetic(10, 3, 1, 4)
+	c.Chosen.Set(2, 1, 1e308)
+	c.Rejected.Set(2, 1, -1e308)
+	if _, err := reward.TrainLinear(c, reward.LinearConfig{}); err == nil || !strings.Contains(err.Error(), "pair 2 column 1") {
+		t.Fatalf("overflowing difference: error %v", err)
+	}
 	c, _ = rewardtest.Synthetic(10, 3, 1, 4)
 	c.Weight = make([]float64, 10)
 	c.Weight[3] = -1

@@ -123,67 +123,98 @@ func TrainLinearFit(c *pref.Comparisons, cfg LinearConfig) (*Linear, LinearFit, 
 }
 
 // linearObjective is L(θ) on fixed differences u (n×d) with normalised
-// weights w, with buffers reused across evaluations.
+// weights w, with buffers reused across evaluations. evaluate computes the
+// margins at θ once; the gradient, Hessian and Hessian-vector product at
+// the same θ reuse them.
 type linearObjective struct {
 	u      *mat.Dense
 	w      []float64
 	l2     float64
-	margin []float64
-	coef   []float64
+	margin []float64  // uᵢᵀθ at the θ of the last evaluate
+	prob   []float64  // σ(marginᵢ)
+	coef   []float64  // per-pair weights of the last product with u
 	scaled *mat.Dense // a block of rows √(ŵσ(1−σ)) uᵢ for the Hessian
 }
 
 func newLinearObjective(u *mat.Dense, w []float64, l2 float64) *linearObjective {
 	n, _ := u.Dims()
-	return &linearObjective{u: u, w: w, l2: l2, margin: make([]float64, n), coef: make([]float64, n)}
+	return &linearObjective{u: u, w: w, l2: l2, margin: make([]float64, n), prob: make([]float64, n), coef: make([]float64, n)}
 }
 
-// value returns L(θ) and, when grad is not nil, writes ∇L(θ) into it.
-func (o *linearObjective) value(theta, grad []float64) float64 {
+// evaluate returns L(θ), computing the margins uᵢᵀθ (one pass over u) and
+// keeping them and σ(mᵢ) for gradient, hessian and hessianVec at this θ.
+// Each pair costs one exponential and one logarithm: with e = exp(−|m|),
+// σ(m) = 1/(1+e) and −log σ(m) = log1p(e) for m ≥ 0, σ(m) = e/(1+e) and
+// −log σ(m) = −m + log1p(e) otherwise.
+func (o *linearObjective) evaluate(theta []float64) float64 {
 	n, d := o.u.Dims()
 	mat.NewVecDense(n, o.margin).MulVec(o.u, mat.NewVecDense(d, theta))
 	f := 0.0
 	for i, m := range o.margin {
-		f += o.w[i] * softplus(-m)
-		o.coef[i] = -o.w[i] * (1 - sigmoid(m))
+		e := math.Exp(-math.Abs(m))
+		loss := math.Log1p(e)
+		if m >= 0 {
+			o.prob[i] = 1 / (1 + e)
+		} else {
+			o.prob[i] = e / (1 + e)
+			loss -= m
+		}
+		f += o.w[i] * loss
 	}
-	f += 0.5 * o.l2 * floats.Dot(theta, theta)
+	return f + 0.5*o.l2*floats.Dot(theta, theta)
+}
+
+// gradient writes ∇L = Σ ŵᵢ(−(1−σ(mᵢ)))uᵢ + λθ at the θ of the last
+// evaluate into grad (one pass over u).
+func (o *linearObjective) gradient(theta, grad []float64) {
+	n, d := o.u.Dims()
+	for i, p := range o.prob {
+		o.coef[i] = -o.w[i] * (1 - p)
+	}
+	mat.NewVecDense(d, grad).MulVec(o.u.T(), mat.NewVecDense(n, o.coef))
+	floats.AddScaled(grad, o.l2, theta)
+}
+
+// value returns L(θ) and, when grad is not nil, writes ∇L(θ) into it.
+func (o *linearObjective) value(theta, grad []float64) float64 {
+	f := o.evaluate(theta)
 	if grad != nil {
-		g := mat.NewVecDense(d, grad)
-		g.MulVec(o.u.T(), mat.NewVecDense(n, o.coef))
-		floats.AddScaled(grad, o.l2, theta)
+		o.gradient(theta, grad)
 	}
 	return f
 }
 
-// curvature writes ŵᵢσ(mᵢ)(1−σ(mᵢ)) into o.coef at θ.
-func (o *linearObjective) curvature(theta []float64) {
-	n, d := o.u.Dims()
-	mat.NewVecDense(n, o.margin).MulVec(o.u, mat.NewVecDense(d, theta))
-	for i, m := range o.margin {
-		s := sigmoid(m)
-		o.coef[i] = o.w[i] * s * (1 - s)
+// curvature writes ŵᵢσ(mᵢ)(1−σ(mᵢ)) at the θ of the last evaluate into
+// o.coef.
+func (o *linearObjective) curvature() {
+	for i, p := range o.prob {
+		o.coef[i] = o.w[i] * p * (1 - p)
 	}
 }
 
-// hessianBlock is the number of rows per symmetric rank-k update of the
-// Hessian, between which an interrupt is checked.
-const hessianBlock = 2048
+// hessianRows is the number of rows per symmetric rank-k update of the
+// Hessian of a model with d features, between which an interrupt is
+// checked: a scaled copy of about 1 MiB, which stays in cache until the
+// update reads it, and at least 256 rows so that each update is a large
+// BLAS call.
+func hessianRows(d int) int { return max(256, (1<<17)/max(d, 1)) }
 
-// hessian writes H(θ) into h, accumulating Σ ŵᵢσᵢ(1−σᵢ)uᵢuᵢᵀ one block of
-// rows at a time; it returns job.ErrInterrupted when t is interrupted.
-func (o *linearObjective) hessian(theta []float64, h *mat.SymDense, t *job.Task) error {
+// hessian writes H(θ) at the θ of the last evaluate into h, accumulating
+// Σ ŵᵢσᵢ(1−σᵢ)uᵢuᵢᵀ with one symmetric rank-k update (BLAS Dsyrk) per block
+// of rows; it returns job.ErrInterrupted when t is interrupted.
+func (o *linearObjective) hessian(h *mat.SymDense, t *job.Task) error {
 	n, d := o.u.Dims()
-	o.curvature(theta)
+	o.curvature()
+	rows := min(n, hessianRows(d))
 	if o.scaled == nil {
-		o.scaled = mat.NewDense(min(n, hessianBlock), d, nil)
+		o.scaled = mat.NewDense(rows, d, nil)
 	}
 	h.Zero()
-	for start := 0; start < n; start += hessianBlock {
+	for start := 0; start < n; start += rows {
 		if err := t.Err(); err != nil {
 			return err
 		}
-		b := min(hessianBlock, n-start)
+		b := min(rows, n-start)
 		x := o.scaled.Slice(0, b, 0, d).(*mat.Dense)
 		for i := 0; i < b; i++ {
 			floats.ScaleTo(x.RawRowView(i), math.Sqrt(o.coef[start+i]), o.u.RawRowView(start+i))
@@ -196,10 +227,10 @@ func (o *linearObjective) hessian(theta []float64, h *mat.SymDense, t *job.Task)
 	return nil
 }
 
-// hessianVec returns H(θ) v.
-func (o *linearObjective) hessianVec(theta, v []float64) []float64 {
+// hessianVec returns H(θ) v at the θ of the last evaluate.
+func (o *linearObjective) hessianVec(v []float64) []float64 {
 	n, d := o.u.Dims()
-	o.curvature(theta)
+	o.curvature()
 	uv := make([]float64, n)
 	mat.NewVecDense(n, uv).MulVec(o.u, mat.NewVecDense(d, v))
 	for i := range uv {
@@ -242,7 +273,7 @@ func (o *linearObjective) newton(theta []float64, maxIter int, tol float64) (Lin
 			return fit, err
 		}
 		fit.Iterations++
-		if err := o.hessian(theta, h, t); err != nil {
+		if err := o.hessian(h, t); err != nil {
 			t.Done(err)
 			return fit, err
 		}
@@ -258,10 +289,10 @@ func (o *linearObjective) newton(theta []float64, maxIter int, tol float64) (Lin
 		slope := floats.Dot(grad, step) // −directional derivative
 		alpha := 1.0
 		floats.AddScaledTo(trial, theta, -alpha, step)
+		ft := o.evaluate(trial)
 		// Near the optimum the decrease falls below the rounding of f and
 		// the full Newton step is taken as is.
 		if slope > 1e-13*(1+math.Abs(f)) {
-			ft := o.value(trial, nil)
 			for k := 0; ft > f-1e-4*alpha*slope; k++ {
 				if k == 60 {
 					err := fmt.Errorf("reward: Newton line search made no progress at gradient norm %.3g (tolerance %.3g)", fit.GradientNorm, tol)
@@ -270,11 +301,13 @@ func (o *linearObjective) newton(theta []float64, maxIter int, tol float64) (Lin
 				}
 				alpha /= 2
 				floats.AddScaledTo(trial, theta, -alpha, step)
-				ft = o.value(trial, nil)
+				ft = o.evaluate(trial)
 			}
 		}
+		// The margins of the last evaluate are those of the accepted step.
 		copy(theta, trial)
-		f = o.value(theta, grad)
+		f = ft
+		o.gradient(theta, grad)
 	}
 }
 
