@@ -78,6 +78,7 @@ FAULTS = [
     ("undefined name", "notDefinedAnywhere + 1", "error"),
     ("goroutine panic", 'go func() { panic("soak goroutine") }()\ntime.Sleep(50 * time.Millisecond)', "ok"),
     ("impossible allocation", "huge := make([]byte, 1<<50)", "error"),
+    ("allocation beyond memory", "huge := make([]byte, 1<<40)", "error"),
     ("1 MB output", 'func() { fmt.Print(strings.Repeat("z", 1<<20)) }()', "ok"),
     ("division by zero", "zero := 0\nfmt.Println(1 / zero)", "error"),
     ("nil map write", "var nm map[string]int\nnm[\"a\"] = 1", "error"),
