@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"runtime"
-	"sync"
 
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/golign/golign/alignment/internal/parallel"
 )
 
 // OPORP is the one-permutation-one-random-projection sketch of Li & Li
@@ -189,7 +189,7 @@ func (p *OPORP) CompressRowsTo(dst, src *mat.Dense) error {
 		return err
 	}
 	n, _ := src.Dims()
-	parallelRows(n, func(lo, hi int) {
+	return parallel.Ranges(n, 64, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			x, y := src.RawRowView(r)[:p.in], dst.RawRowView(r)
 			clear(y)
@@ -201,7 +201,6 @@ func (p *OPORP) CompressRowsTo(dst, src *mat.Dense) error {
 			}
 		}
 	})
-	return nil
 }
 
 // normalize rescales each block of the sketch y to the norm of the same
@@ -216,23 +215,4 @@ func (p *OPORP) normalize(y, x []float64) {
 		lo += size
 		first += p.outBlocks[b]
 	}
-}
-
-// parallelRows runs f on contiguous row ranges covering [0, n), one per CPU.
-func parallelRows(n int, f func(lo, hi int)) {
-	workers := min(runtime.GOMAXPROCS(0), max(1, n/64))
-	if workers <= 1 {
-		f(0, n)
-		return
-	}
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		lo, hi := n*w/workers, n*(w+1)/workers
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			f(lo, hi)
-		}()
-	}
-	wg.Wait()
 }

@@ -17,15 +17,14 @@ package textfeat
 import (
 	"fmt"
 	"math"
-	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"unicode"
 	"unicode/utf8"
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/golign/golign/alignment/internal/parallel"
 	"github.com/golign/golign/alignment/job"
 	"github.com/golign/golign/alignment/pref"
 )
@@ -314,40 +313,14 @@ func (f *Featurizer) Comparisons(pairs pref.Dataset) (*pref.Comparisons, error) 
 }
 
 // parallelRows runs row(i) for i in 0…n−1 on GOMAXPROCS goroutines,
-// stepping a job.Task per row and stopping early when interrupted.
+// stepping a job.Task per row and stopping early when interrupted; a panic
+// in a row is returned as an error (a *parallel.PanicError).
 func (f *Featurizer) parallelRows(n int, label string, row func(i int)) error {
 	t := job.Start(label, n)
-	workers := min(runtime.GOMAXPROCS(0), n)
-	var next sync.Mutex
-	i := 0
-	var wg sync.WaitGroup
-	var stop error
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				next.Lock()
-				k := i
-				i++
-				if stop != nil {
-					k = n
-				}
-				next.Unlock()
-				if k >= n {
-					return
-				}
-				row(k)
-				if err := t.Step(1); err != nil {
-					next.Lock()
-					stop = err
-					next.Unlock()
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	t.Done(stop)
-	return stop
+	err := parallel.Until(n, func(i int) error {
+		row(i)
+		return t.Step(1)
+	})
+	t.Done(err)
+	return err
 }

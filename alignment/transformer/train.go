@@ -181,23 +181,26 @@ func (m *Model) BatchGradient(seqs []Sequence) (grad []float64, loss, weight flo
 	if err := m.validateAll(seqs); err != nil {
 		return nil, 0, 0, err
 	}
-	grad, loss, weight = m.batchGradient(seqs)
-	return grad, loss, weight, nil
+	return m.batchGradient(seqs)
 }
 
 // batchGradient is BatchGradient on valid sequences: the batch is split
-// into one part per core, each with its own gradient buffer.
-func (m *Model) batchGradient(seqs []Sequence) ([]float64, float64, float64) {
+// into one part per core, each with its own gradient buffer. Its error is
+// that of a part that panicked.
+func (m *Model) batchGradient(seqs []Sequence) ([]float64, float64, float64, error) {
 	workers := min(runtime.GOMAXPROCS(0), len(seqs))
 	grads := make([][]float64, workers)
 	losses, weights := make([]float64, workers), make([]float64, workers)
-	parallel.For(workers, func(w int) error {
+	err := parallel.For(workers, func(w int) error {
 		grads[w] = make([]float64, len(m.params))
 		g, _, _, _ := bind(m.cfg, grads[w])
 		lo, hi := w*len(seqs)/workers, (w+1)*len(seqs)/workers
 		_, losses[w], weights[w] = m.lossGrad(seqs[lo:hi], g, nil)
 		return nil
 	})
+	if err != nil {
+		return nil, 0, 0, fmt.Errorf("transformer: computing the gradient: %w", err)
+	}
 	grad := grads[0]
 	for _, g := range grads[1:] {
 		for i, v := range g {
@@ -209,7 +212,7 @@ func (m *Model) batchGradient(seqs []Sequence) ([]float64, float64, float64) {
 		loss += losses[w]
 		weight += weights[w]
 	}
-	return grad, loss, weight
+	return grad, loss, weight, nil
 }
 
 // Train fits the model to seqs by minimising the mean weighted next-token
@@ -244,7 +247,11 @@ func Train(m *Model, seqs []Sequence, cfg TrainConfig) (*TrainResult, error) {
 		for i := range batch {
 			batch[i] = window(seqs[rng.IntN(len(seqs))], m.cfg.Context, rng)
 		}
-		grad, loss, weight := m.batchGradient(batch)
+		grad, loss, weight, err := m.batchGradient(batch)
+		if err != nil {
+			t.Done(err)
+			return res, err
+		}
 		if weight <= 0 {
 			err := fmt.Errorf("transformer: batch of step %d has total weight %v; training needs positive weights", step, weight)
 			t.Done(err)
