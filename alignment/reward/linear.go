@@ -194,9 +194,8 @@ func (m *Linear) PairGradients(c *pref.Comparisons) (*mat.Dense, error) {
 	return pairGradients(m, c)
 }
 
-// objective prepares the training objective of c for m: the differences
-// u = φ_w − φ_l are formed (and checked finite) once, and every later pass
-// of the solver reads them.
+// objective prepares the training objective of c for m, checking in one
+// pass that every feature difference is finite.
 func (m *Linear) objective(c *pref.Comparisons) (*linearObjective, error) {
 	if err := checkComparisons(c, len(m.Theta)); err != nil {
 		return nil, err
@@ -205,11 +204,7 @@ func (m *Linear) objective(c *pref.Comparisons) (*linearObjective, error) {
 	if err != nil {
 		return nil, err
 	}
-	u := mat.NewDense(c.Len(), len(m.Theta), nil)
-	if err := finiteDifferences(c, 0, u); err != nil {
-		return nil, err
-	}
-	return newLinearObjective(u, w, m.L2), nil
+	return newLinearObjective(c, w, m.L2)
 }
 
 // Objective returns the training objective L(θ) = Σ ŵᵢ ℓᵢ + (λ/2)‖θ‖² on c.
@@ -218,7 +213,7 @@ func (m *Linear) Objective(c *pref.Comparisons) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return o.value(m.Theta, nil), nil
+	return o.evaluate(m.Theta, nil, nil)
 }
 
 // Gradient returns ∇L(θ) = Σ ŵᵢ gᵢ + λθ on c.
@@ -228,7 +223,9 @@ func (m *Linear) Gradient(c *pref.Comparisons) ([]float64, error) {
 		return nil, err
 	}
 	g := make([]float64, len(m.Theta))
-	o.value(m.Theta, g)
+	if _, err := o.evaluate(m.Theta, g, nil); err != nil {
+		return nil, err
+	}
 	return g, nil
 }
 
@@ -241,8 +238,7 @@ func (m *Linear) Hessian(c *pref.Comparisons) (*mat.SymDense, error) {
 	}
 	h := mat.NewSymDense(len(m.Theta), nil)
 	t := job.Start("reward: Hessian", 0)
-	o.evaluate(m.Theta)
-	err = o.hessian(h, t)
+	_, err = o.evaluate(m.Theta, nil, h)
 	t.Done(err)
 	if err != nil {
 		return nil, err
@@ -260,6 +256,5 @@ func (m *Linear) HessianVec(c *pref.Comparisons, v []float64) ([]float64, error)
 	if err != nil {
 		return nil, err
 	}
-	o.evaluate(m.Theta)
-	return o.hessianVec(v), nil
+	return o.hessianVec(m.Theta, v)
 }

@@ -7,6 +7,8 @@ import (
 
 	"github.com/golign/golign/alignment/job"
 	"github.com/golign/golign/alignment/pref"
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/optimize"
@@ -122,141 +124,163 @@ func TrainLinearFit(c *pref.Comparisons, cfg LinearConfig) (*Linear, LinearFit, 
 	return m, fit, nil
 }
 
-// linearObjective is L(θ) on fixed differences u (n×d) with normalised
-// weights w, with buffers reused across evaluations. evaluate computes the
-// margins at θ once; the gradient, Hessian and Hessian-vector product at
-// the same θ reuse them.
+// linearObjective is L(θ) of a linear model on comparisons, evaluated
+// block by block: each block's differences u = φ_w − φ_l are formed in a
+// buffer that stays in cache (hessianRows rows) and used at once for the
+// margins, the loss, the gradient and the Hessian, so that one pass over the
+// data evaluates all three and no n×d difference matrix is allocated.
 type linearObjective struct {
-	u      *mat.Dense
+	c      *pref.Comparisons
 	w      []float64
 	l2     float64
-	margin []float64  // uᵢᵀθ at the θ of the last evaluate
-	prob   []float64  // σ(marginᵢ)
-	coef   []float64  // per-pair weights of the last product with u
-	scaled *mat.Dense // a block of rows √(ŵσ(1−σ)) uᵢ for the Hessian
+	diff   *mat.Dense // a block of differences uᵢ
+	scaled *mat.Dense // the block's rows √(ŵσ(1−σ)) uᵢ for the Hessian
+	margin []float64  // uᵢᵀθ at the θ of the last pass
+	coef   []float64  // a block's per-pair weights
 }
 
-func newLinearObjective(u *mat.Dense, w []float64, l2 float64) *linearObjective {
-	n, _ := u.Dims()
-	return &linearObjective{u: u, w: w, l2: l2, margin: make([]float64, n), prob: make([]float64, n), coef: make([]float64, n)}
+// newLinearObjective prepares L on c (already validated, with normalised
+// weights w) and checks in one pass that every feature difference is finite.
+func newLinearObjective(c *pref.Comparisons, w []float64, l2 float64) (*linearObjective, error) {
+	n, d := c.Len(), c.Dim()
+	rows := min(n, hessianRows(d))
+	o := &linearObjective{c: c, w: w, l2: l2, diff: mat.NewDense(rows, d, nil), scaled: mat.NewDense(rows, d, nil),
+		margin: make([]float64, n), coef: make([]float64, rows)}
+	return o, o.each(func(int, *mat.Dense) {})
 }
 
-// evaluate returns L(θ), computing the margins uᵢᵀθ (one pass over u) and
-// keeping them and σ(mᵢ) for gradient, hessian and hessianVec at this θ.
-// Each pair costs one exponential and one logarithm: with e = exp(−|m|),
-// σ(m) = 1/(1+e) and −log σ(m) = log1p(e) for m ≥ 0, σ(m) = e/(1+e) and
-// −log σ(m) = −m + log1p(e) otherwise.
-func (o *linearObjective) evaluate(theta []float64) float64 {
-	n, d := o.u.Dims()
-	mat.NewVecDense(n, o.margin).MulVec(o.u, mat.NewVecDense(d, theta))
-	f := 0.0
-	for i, m := range o.margin {
-		e := math.Exp(-math.Abs(m))
-		loss := math.Log1p(e)
-		if m >= 0 {
-			o.prob[i] = 1 / (1 + e)
-		} else {
-			o.prob[i] = e / (1 + e)
-			loss -= m
-		}
-		f += o.w[i] * loss
-	}
-	return f + 0.5*o.l2*floats.Dot(theta, theta)
-}
-
-// gradient writes ∇L = Σ ŵᵢ(−(1−σ(mᵢ)))uᵢ + λθ at the θ of the last
-// evaluate into grad (one pass over u).
-func (o *linearObjective) gradient(theta, grad []float64) {
-	n, d := o.u.Dims()
-	for i, p := range o.prob {
-		o.coef[i] = -o.w[i] * (1 - p)
-	}
-	mat.NewVecDense(d, grad).MulVec(o.u.T(), mat.NewVecDense(n, o.coef))
-	floats.AddScaled(grad, o.l2, theta)
-}
-
-// value returns L(θ) and, when grad is not nil, writes ∇L(θ) into it.
-func (o *linearObjective) value(theta, grad []float64) float64 {
-	f := o.evaluate(theta)
-	if grad != nil {
-		o.gradient(theta, grad)
-	}
-	return f
-}
-
-// curvature writes ŵᵢσ(mᵢ)(1−σ(mᵢ)) at the θ of the last evaluate into
-// o.coef.
-func (o *linearObjective) curvature() {
-	for i, p := range o.prob {
-		o.coef[i] = o.w[i] * p * (1 - p)
-	}
-}
-
-// hessianRows is the number of rows per symmetric rank-k update of the
-// Hessian of a model with d features, between which an interrupt is
-// checked: a scaled copy of about 1 MiB, which stays in cache until the
-// update reads it, and at least 256 rows so that each update is a large
-// BLAS call.
+// hessianRows is the number of rows per block of the objective's passes for
+// d features: about 1 MiB of differences, which stay in cache while they are
+// used, and at least 256 rows so that each symmetric rank-k update of the
+// Hessian is a large BLAS call.
 func hessianRows(d int) int { return max(256, (1<<17)/max(d, 1)) }
 
-// hessian writes H(θ) at the θ of the last evaluate into h, accumulating
-// Σ ŵᵢσᵢ(1−σᵢ)uᵢuᵢᵀ with one symmetric rank-k update (BLAS Dsyrk) per block
-// of rows; it returns job.ErrInterrupted when t is interrupted.
-func (o *linearObjective) hessian(h *mat.SymDense, t *job.Task) error {
-	n, d := o.u.Dims()
-	o.curvature()
-	rows := min(n, hessianRows(d))
-	if o.scaled == nil {
-		o.scaled = mat.NewDense(rows, d, nil)
-	}
-	h.Zero()
+// each calls f with the differences of consecutive blocks of pairs (a view
+// valid during the call), checking them finite as they are formed and
+// returning job.ErrInterrupted when the cell is interrupted between blocks.
+func (o *linearObjective) each(f func(start int, u *mat.Dense)) error {
+	n, d := o.c.Len(), o.c.Dim()
+	rows, _ := o.diff.Dims()
 	for start := 0; start < n; start += rows {
-		if err := t.Err(); err != nil {
+		if err := job.Err(); err != nil {
 			return err
 		}
-		b := min(rows, n-start)
-		x := o.scaled.Slice(0, b, 0, d).(*mat.Dense)
-		for i := 0; i < b; i++ {
-			floats.ScaleTo(x.RawRowView(i), math.Sqrt(o.coef[start+i]), o.u.RawRowView(start+i))
+		u := o.diff.Slice(0, min(rows, n-start), 0, d).(*mat.Dense)
+		if err := finiteDifferences(o.c, start, u); err != nil {
+			return err
 		}
-		h.SymRankK(h, 1, x.T())
-	}
-	for j := 0; j < d; j++ {
-		h.SetSym(j, j, h.At(j, j)+o.l2)
+		f(start, u)
 	}
 	return nil
 }
 
-// hessianVec returns H(θ) v at the θ of the last evaluate.
-func (o *linearObjective) hessianVec(v []float64) []float64 {
-	n, d := o.u.Dims()
-	o.curvature()
-	uv := make([]float64, n)
-	mat.NewVecDense(n, uv).MulVec(o.u, mat.NewVecDense(d, v))
-	for i := range uv {
-		uv[i] *= o.coef[i]
+// evaluate returns L(θ) and, in the same pass over the data, writes ∇L(θ)
+// into grad and H(θ) into h when they are not nil:
+//
+//	∇L = Σ ŵᵢ(−(1−σ(mᵢ)))uᵢ + λθ,   H = Σ ŵᵢσ(mᵢ)(1−σ(mᵢ))uᵢuᵢᵀ + λI,
+//
+// the Hessian one symmetric rank-k update (BLAS Dsyrk) per block. Each pair
+// costs one exponential and one logarithm: with e = exp(−|m|),
+// σ(m) = 1/(1+e) and −log σ(m) = log1p(e) for m ≥ 0, σ(m) = e/(1+e) and
+// −log σ(m) = −m + log1p(e) otherwise. It returns job.ErrInterrupted when
+// the cell is interrupted.
+func (o *linearObjective) evaluate(theta, grad []float64, h *mat.SymDense) (float64, error) {
+	d := len(theta)
+	if grad != nil {
+		clear(grad)
 	}
+	if h != nil {
+		h.Zero()
+	}
+	f := 0.0
+	err := o.each(func(start int, u *mat.Dense) {
+		b, _ := u.Dims()
+		m := o.margin[start : start+b]
+		mat.NewVecDense(b, m).MulVec(u, mat.NewVecDense(d, theta))
+		for i, mi := range m {
+			e := math.Exp(-math.Abs(mi))
+			loss, p := math.Log1p(e), 1/(1+e)
+			if mi < 0 {
+				loss, p = loss-mi, e/(1+e)
+			}
+			wi := o.w[start+i]
+			f += wi * loss
+			if h != nil {
+				floats.ScaleTo(o.scaled.RawRowView(i), math.Sqrt(wi*p*(1-p)), u.RawRowView(i))
+			}
+			o.coef[i] = -wi * (1 - p)
+		}
+		if grad != nil {
+			blas64.Gemv(blas.Trans, 1, u.RawMatrix(), blas64.Vector{N: b, Inc: 1, Data: o.coef}, 1, blas64.Vector{N: d, Inc: 1, Data: grad})
+		}
+		if h != nil {
+			h.SymRankK(h, 1, o.scaled.Slice(0, b, 0, d).T())
+		}
+	})
+	if err != nil {
+		return 0, err
+	}
+	if grad != nil {
+		floats.AddScaled(grad, o.l2, theta)
+	}
+	if h != nil {
+		for j := 0; j < d; j++ {
+			h.SetSym(j, j, h.At(j, j)+o.l2)
+		}
+	}
+	return f + 0.5*o.l2*floats.Dot(theta, theta), nil
+}
+
+// hessianVec returns H(θ) v = Σ ŵᵢσ(mᵢ)(1−σ(mᵢ))uᵢ(uᵢᵀv) + λv in one pass,
+// without forming H.
+func (o *linearObjective) hessianVec(theta, v []float64) ([]float64, error) {
+	d := len(theta)
 	hv := make([]float64, d)
-	mat.NewVecDense(d, hv).MulVec(o.u.T(), mat.NewVecDense(n, uv))
+	uv := make([]float64, len(o.coef))
+	err := o.each(func(start int, u *mat.Dense) {
+		b, _ := u.Dims()
+		m := o.margin[start : start+b]
+		mat.NewVecDense(b, m).MulVec(u, mat.NewVecDense(d, theta))
+		mat.NewVecDense(b, uv[:b]).MulVec(u, mat.NewVecDense(d, v))
+		for i, mi := range m {
+			p := sigmoid(mi)
+			o.coef[i] = o.w[start+i] * p * (1 - p) * uv[i]
+		}
+		blas64.Gemv(blas.Trans, 1, u.RawMatrix(), blas64.Vector{N: b, Inc: 1, Data: o.coef}, 1, blas64.Vector{N: d, Inc: 1, Data: hv})
+	})
+	if err != nil {
+		return nil, err
+	}
 	floats.AddScaled(hv, o.l2, v)
-	return hv
+	return hv, nil
 }
 
 // newton minimises L from theta in place by Newton's method with Armijo
-// backtracking (Nocedal & Wright, Numerical Optimization, Alg. 3.1).
+// backtracking (Nocedal & Wright, Numerical Optimization, Alg. 3.1). Each
+// iteration makes one pass over the data: the trial point's loss, gradient
+// and Hessian are evaluated together, and the gradient and Hessian are kept
+// when the full step is accepted (only a backtracking step needs a second
+// pass).
 func (o *linearObjective) newton(theta []float64, maxIter int, tol float64) (LinearFit, error) {
 	if maxIter <= 0 {
 		maxIter = 50
 	}
 	d := len(theta)
-	grad := make([]float64, d)
+	grad, nextGrad := make([]float64, d), make([]float64, d)
 	step := make([]float64, d)
 	trial := make([]float64, d)
-	h := mat.NewSymDense(d, nil)
+	h, nextH := mat.NewSymDense(d, nil), mat.NewSymDense(d, nil)
 	var chol mat.Cholesky
 	t := job.Start("reward: Newton training", maxIter)
+	fail := func(fit LinearFit, err error) (LinearFit, error) {
+		t.Done(err)
+		return fit, err
+	}
 	fit := LinearFit{}
-	f := o.value(theta, grad)
+	f, err := o.evaluate(theta, grad, h)
+	if err != nil {
+		return fail(fit, err)
+	}
 	for {
 		fit.Objective, fit.GradientNorm = f, floats.Norm(grad, math.Inf(1))
 		if fit.GradientNorm <= tol {
@@ -264,50 +288,48 @@ func (o *linearObjective) newton(theta []float64, maxIter int, tol float64) (Lin
 			return fit, nil
 		}
 		if fit.Iterations == maxIter {
-			err := fmt.Errorf("reward: Newton stopped after %d iterations with gradient norm %.3g > %.3g", maxIter, fit.GradientNorm, tol)
-			t.Done(err)
-			return fit, err
+			return fail(fit, fmt.Errorf("reward: Newton stopped after %d iterations with gradient norm %.3g > %.3g", maxIter, fit.GradientNorm, tol))
 		}
 		if err := t.Step(1); err != nil {
-			t.Done(err)
-			return fit, err
+			return fail(fit, err)
 		}
 		fit.Iterations++
-		if err := o.hessian(h, t); err != nil {
-			t.Done(err)
-			return fit, err
-		}
 		if ok := chol.Factorize(h); !ok {
-			err := fmt.Errorf("reward: Hessian is not positive definite (set L2 > 0)")
-			t.Done(err)
-			return fit, err
+			return fail(fit, fmt.Errorf("reward: Hessian is not positive definite (set L2 > 0)"))
 		}
 		if err := chol.SolveVecTo(mat.NewVecDense(d, step), mat.NewVecDense(d, grad)); err != nil {
-			t.Done(err)
-			return fit, fmt.Errorf("reward: Newton step: %w", err)
+			return fail(fit, fmt.Errorf("reward: Newton step: %w", err))
 		}
 		slope := floats.Dot(grad, step) // −directional derivative
 		alpha := 1.0
 		floats.AddScaledTo(trial, theta, -alpha, step)
-		ft := o.evaluate(trial)
+		ft, err := o.evaluate(trial, nextGrad, nextH)
+		if err != nil {
+			return fail(fit, err)
+		}
 		// Near the optimum the decrease falls below the rounding of f and
 		// the full Newton step is taken as is.
-		if slope > 1e-13*(1+math.Abs(f)) {
-			for k := 0; ft > f-1e-4*alpha*slope; k++ {
-				if k == 60 {
-					err := fmt.Errorf("reward: Newton line search made no progress at gradient norm %.3g (tolerance %.3g)", fit.GradientNorm, tol)
-					t.Done(err)
-					return fit, err
-				}
-				alpha /= 2
-				floats.AddScaledTo(trial, theta, -alpha, step)
-				ft = o.evaluate(trial)
+		backtracked := false
+		for k := 0; slope > 1e-13*(1+math.Abs(f)) && ft > f-1e-4*alpha*slope; k++ {
+			if k == 60 {
+				return fail(fit, fmt.Errorf("reward: Newton line search made no progress at gradient norm %.3g (tolerance %.3g)", fit.GradientNorm, tol))
+			}
+			alpha /= 2
+			floats.AddScaledTo(trial, theta, -alpha, step)
+			if ft, err = o.evaluate(trial, nil, nil); err != nil {
+				return fail(fit, err)
+			}
+			backtracked = true
+		}
+		if backtracked {
+			if ft, err = o.evaluate(trial, nextGrad, nextH); err != nil {
+				return fail(fit, err)
 			}
 		}
-		// The margins of the last evaluate are those of the accepted step.
 		copy(theta, trial)
 		f = ft
-		o.gradient(theta, grad)
+		grad, nextGrad = nextGrad, grad
+		h, nextH = nextH, h
 	}
 }
 
@@ -333,8 +355,8 @@ func (o *linearObjective) lbfgs(theta []float64, maxIter int, tol float64) (Line
 	}
 	t := job.Start("reward: L-BFGS training", maxIter)
 	p := optimize.Problem{
-		Func: func(x []float64) float64 { return o.value(x, nil) },
-		Grad: func(grad, x []float64) { o.value(x, grad) },
+		Func: func(x []float64) float64 { f, _ := o.evaluate(x, nil, nil); return f },
+		Grad: func(grad, x []float64) { o.evaluate(x, grad, nil) },
 	}
 	settings := &optimize.Settings{
 		GradientThreshold: tol,
@@ -353,7 +375,12 @@ func (o *linearObjective) lbfgs(theta []float64, maxIter int, tol float64) (Line
 	}
 	copy(theta, res.X)
 	grad := make([]float64, len(theta))
-	fit := LinearFit{Iterations: res.Stats.MajorIterations, Objective: o.value(theta, grad)}
+	f, ferr := o.evaluate(theta, grad, nil)
+	if ferr != nil {
+		t.Done(ferr)
+		return LinearFit{}, ferr
+	}
+	fit := LinearFit{Iterations: res.Stats.MajorIterations, Objective: f}
 	fit.GradientNorm = floats.Norm(grad, math.Inf(1))
 	// A line-search failure at a gradient near the tolerance is rounding,
 	// not divergence (engineering notes): accept within 100× the tolerance.
