@@ -124,6 +124,7 @@ func (s *Session) hooks() interp.Exports {
 		}),
 		"Clear":          reflect.ValueOf(clearValue),
 		"MakeLen":        reflect.ValueOf(checkedMakeLen),
+		"MakeLenCap":     reflect.ValueOf(checkedMakeLenCap),
 		"Print":          reflect.ValueOf(func(args ...any) { os.Stderr.WriteString(builtinPrint(args, false)) }),
 		"Println":        reflect.ValueOf(func(args ...any) { os.Stderr.WriteString(builtinPrint(args, true)) }),
 		"GoroutinePanic": reflect.ValueOf(s.goroutinePanic),

@@ -32,60 +32,35 @@ const makeCheckThreshold = 64 << 20
 // process (its goroutines, buffers and the garbage collector's work).
 const memoryMargin = 64 << 20
 
-// checkedMakeLen returns the length n of make(T, n[, capacity]) for the
-// slice type of slice (a nil slice of T) as an int, after checking that
-// the elements — max(n, capacity) of them — fit in the memory the process
-// can still get; it panics with "make: 1.0 TiB requested, 22.8 GiB
-// available" otherwise. A length or capacity that is negative or does not
-// fit an int is returned as -1, for make to report as out of range.
-func checkedMakeLen(slice any, n any, capacity ...any) int {
-	length, ok := intValue(n)
-	if !ok {
-		return -1
-	}
-	count := length
-	for _, c := range capacity {
-		c, ok := intValue(c)
-		if !ok {
-			return -1
-		}
-		count = max(count, c)
-	}
+// checkedMakeLen returns n, the length of make(T, n[, capacity]) for the
+// slice type of slice (a nil slice of T), after checking that the elements
+// — max(n, capacity) of them — fit in the memory the process can still
+// get; it panics with "make: 1.0 TiB requested, 22.8 GiB available"
+// otherwise. Negative sizes are left to make to report.
+func checkedMakeLen(slice any, n int) int { return checkedMake(slice, n, n) }
+
+// checkedMakeLenCap is checkedMakeLen for make(T, n, capacity).
+func checkedMakeLenCap(slice any, n, capacity int) int { return checkedMake(slice, n, capacity) }
+
+func checkedMake(slice any, n, capacity int) int {
+	count := max(n, capacity)
 	t := reflect.TypeOf(slice)
-	if t == nil || t.Kind() != reflect.Slice {
-		return length
+	if count < 0 || t == nil || t.Kind() != reflect.Slice {
+		return n
 	}
 	hi, size := bits.Mul64(uint64(count), uint64(t.Elem().Size()))
 	if hi == 0 && size < makeCheckThreshold {
-		return length
+		return n
 	}
 	avail := availableMemory(systemMemory)
 	if hi == 0 && size <= avail {
-		return length
+		return n
 	}
 	requested := "more than 16 EiB"
 	if hi == 0 {
 		requested = formatBytes(size)
 	}
 	panic(fmt.Sprintf("make: %s requested, %s available", requested, formatBytes(avail)))
-}
-
-// intValue returns the non-negative int value of an integer (or integral
-// floating-point, as untyped constants may be) v.
-func intValue(v any) (int, bool) {
-	x := reflect.ValueOf(v)
-	switch x.Kind() {
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		i := x.Int()
-		return int(i), i >= 0 && i <= math.MaxInt
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		u := x.Uint()
-		return int(u), u <= math.MaxInt
-	case reflect.Float32, reflect.Float64:
-		f := x.Float()
-		return int(f), f >= 0 && f < math.MaxInt && f == math.Trunc(f)
-	}
-	return 0, false
 }
 
 // formatBytes writes n bytes with a binary unit: 512 B, 1.5 KiB, 22.8 GiB.

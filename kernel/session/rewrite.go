@@ -120,30 +120,31 @@ func (r *rewriter) builtinCall(call *ast.CallExpr) {
 	}
 }
 
-// checkMake turns make([]E, n[, c]) into
+// checkMake turns make([]E, n) into
 //
-//	make([]E, golignhook.MakeLen(([]E)(nil), n[, c])[, c])
+//	make([]E, golignhook.MakeLen(([]E)(nil), int(n)))
 //
-// (see the doc of rewriter).
+// and make([]E, n, c) into make([]E, golignhook.MakeLenCap(([]E)(nil),
+// int(n), int(c)), c) (see the doc of rewriter).
 func (r *rewriter) checkMake(call *ast.CallExpr) {
 	if len(call.Args) < 2 || len(call.Args) > 3 || call.Ellipsis.IsValid() {
 		return
 	}
 	slice, ok := call.Args[0].(*ast.ArrayType)
-	if !ok || slice.Len != nil || r.smallMake(slice, call.Args[1:]) {
+	if !ok || slice.Len != nil || r.shadowed["int"] != "" || r.smallMake(slice, call.Args[1:]) {
 		return
 	}
 	if len(call.Args) == 3 && !r.pure(call.Args[2]) {
 		return
 	}
 	pos := call.Args[1].Pos()
-	zero := &ast.CallExpr{Fun: &ast.ParenExpr{Lparen: pos, X: slice}, Lparen: pos, Args: []ast.Expr{&ast.Ident{NamePos: pos, Name: "nil"}}}
-	check := &ast.CallExpr{
-		Fun:    &ast.SelectorExpr{X: &ast.Ident{NamePos: pos, Name: hookPkg}, Sel: &ast.Ident{NamePos: pos, Name: "MakeLen"}},
-		Lparen: pos,
-		Args:   append([]ast.Expr{zero}, call.Args[1:]...),
+	ident := func(name string) *ast.Ident { return &ast.Ident{NamePos: pos, Name: name} }
+	args := []ast.Expr{&ast.CallExpr{Fun: &ast.ParenExpr{Lparen: pos, X: slice}, Lparen: pos, Args: []ast.Expr{ident("nil")}}}
+	for _, size := range call.Args[1:] {
+		args = append(args, &ast.CallExpr{Fun: ident("int"), Lparen: pos, Args: []ast.Expr{size}})
 	}
-	call.Args[1] = check
+	hook := map[int]string{2: "MakeLen", 3: "MakeLenCap"}[len(call.Args)]
+	call.Args[1] = &ast.CallExpr{Fun: &ast.SelectorExpr{X: ident(hookPkg), Sel: ident(hook)}, Lparen: pos, Args: args}
 }
 
 // basicSizes are the element types whose values take at most 16 bytes.
