@@ -40,7 +40,7 @@ func fitDataInf(src *source, damping float64) (*dataInf, error) {
 		d.coef[l] = make([]float64, src.n)
 	}
 	t := job.Start("influence: DataInf factors", src.blocks())
-	err := src.each(t, func(start int, blk *mat.Dense) error {
+	err := src.eachParallel(t, 0, func(_, start int, blk *mat.Dense) error {
 		b, _ := blk.Dims()
 		for i := 0; i < b; i++ {
 			row := blk.RawRowView(i)
@@ -72,25 +72,35 @@ func fitDataInf(src *source, damping float64) (*dataInf, error) {
 	return d, nil
 }
 
+// precondition returns P = Q Ĥ⁻¹ layer by layer, the blocks of training
+// pairs shared among the CPUs, each accumulating C J_l into its own q×dim
+// matrix; the matrices are summed in a fixed order.
 func (d *dataInf) precondition(q *mat.Dense) (*mat.Dense, error) {
 	rows, _ := q.Dims()
-	acc := mat.NewDense(rows, d.src.dim, nil)
-	proj := mat.NewDense(rows, d.src.block, nil)
+	accs := make([]*mat.Dense, d.src.slots(0))
+	projs := make([]*mat.Dense, len(accs))
+	for w := range accs {
+		accs[w], projs[w] = mat.NewDense(rows, d.src.dim, nil), mat.NewDense(rows, d.src.block, nil)
+	}
 	t := job.Start("influence: DataInf preconditioning", d.src.blocks())
-	err := d.src.each(t, func(start int, blk *mat.Dense) error {
+	err := d.src.eachParallel(t, 0, func(w, start int, blk *mat.Dense) error {
 		b, _ := blk.Dims()
-		c := proj.Slice(0, rows, 0, b).(*mat.Dense)
+		c := projs[w].Slice(0, rows, 0, b).(*mat.Dense)
 		for l, sp := range d.src.spans {
 			jl := blk.Slice(0, b, sp.lo, sp.hi).(*mat.Dense)
 			c.Mul(q.Slice(0, rows, sp.lo, sp.hi), jl.T())
 			scaleColumns(c, d.coef[l][start:start+b])
-			mulAdd(acc.Slice(0, rows, sp.lo, sp.hi).(*mat.Dense), c, jl, false)
+			mulAdd(accs[w].Slice(0, rows, sp.lo, sp.hi).(*mat.Dense), c, jl, false)
 		}
 		return nil
 	})
 	t.Done(err)
 	if err != nil {
 		return nil, err
+	}
+	acc := accs[0]
+	for _, other := range accs[1:] {
+		acc.Add(acc, other)
 	}
 	acc.Sub(q, acc)
 	for l, sp := range d.src.spans {

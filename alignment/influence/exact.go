@@ -11,29 +11,49 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
+// maxParallelWidth is the widest Gauss–Newton matrix accumulated in
+// parallel: every goroutine of the pass adds into its own width×width copy.
+const maxParallelWidth = 4096
+
 // gaussNewton accumulates H = Σᵢ coefᵢ JᵢJᵢᵀ + shift·I over the columns sp
 // of the training gradients, O(n·width²): rows √coefᵢ Jᵢ are scaled into a
 // buffer of about 1 MiB (at least 256 rows), which stays in cache, and
-// added with one symmetric rank-k update (BLAS Dsyrk) per buffer.
+// added with one symmetric rank-k update (BLAS Dsyrk) per buffer. The blocks
+// are shared among the CPUs, each adding into its own matrix (up to
+// maxParallelWidth), and the matrices are summed in a fixed order.
 func gaussNewton(src *source, coef []float64, shift float64, sp span, t *job.Task) (*mat.SymDense, error) {
 	width := sp.hi - sp.lo
-	h := mat.NewSymDense(width, nil)
 	chunk := min(src.n, max(256, (1<<17)/width))
-	buf := mat.NewDense(chunk, width, nil)
-	err := src.eachQuadratic(t, func(start int, blk *mat.Dense) error {
+	maxSlots := 0
+	if width > maxParallelWidth {
+		maxSlots = 1
+	}
+	hs := make([]*mat.SymDense, src.slots(maxSlots))
+	bufs := make([]*mat.Dense, len(hs))
+	for w := range hs {
+		hs[w], bufs[w] = mat.NewSymDense(width, nil), mat.NewDense(chunk, width, nil)
+	}
+	err := src.eachParallel(t, maxSlots, func(w, start int, blk *mat.Dense) error {
 		b, _ := blk.Dims()
 		for lo := 0; lo < b; lo += chunk {
+			if err := t.Err(); err != nil {
+				return err
+			}
 			hi := min(lo+chunk, b)
-			x := buf.Slice(0, hi-lo, 0, width).(*mat.Dense)
+			x := bufs[w].Slice(0, hi-lo, 0, width).(*mat.Dense)
 			for i := lo; i < hi; i++ {
 				floats.ScaleTo(x.RawRowView(i-lo), math.Sqrt(coef[start+i]), blk.RawRowView(i)[sp.lo:sp.hi])
 			}
-			h.SymRankK(h, 1, x.T())
+			hs[w].SymRankK(hs[w], 1, x.T())
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
+	}
+	h := hs[0]
+	for _, other := range hs[1:] {
+		h.AddSym(h, other)
 	}
 	for j := 0; j < width; j++ {
 		h.SetSym(j, j, h.At(j, j)+shift)

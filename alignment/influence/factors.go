@@ -240,14 +240,15 @@ func (f *Factors) ScoresOfGradients(q *mat.Dense) (*mat.Dense, error) {
 // compressor returns the compressor the training gradients went through.
 func (f *Factors) compressor() Compressor { return f.src.compressor }
 
-// scoresOf streams the training gradients: S = −(P Jᵀ) diag(lossCoef).
+// scoresOf streams the training gradients: S = −(P Jᵀ) diag(lossCoef), the
+// blocks of columns computed in parallel.
 func (f *Factors) scoresOf(p *mat.Dense) (*mat.Dense, error) {
 	q, _ := p.Dims()
 	s := mat.NewDense(q, f.src.n, nil)
 	neg := make([]float64, f.src.n)
 	floats.ScaleTo(neg, -1, f.src.lossCoef)
 	t := job.Start("influence: scores", f.src.blocks())
-	err := f.src.each(t, func(start int, blk *mat.Dense) error {
+	err := f.src.eachParallel(t, 0, func(_, start int, blk *mat.Dense) error {
 		b, _ := blk.Dims()
 		dst := s.Slice(0, q, start, start+b).(*mat.Dense)
 		dst.Mul(p, blk.T())

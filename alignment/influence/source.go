@@ -3,7 +3,9 @@ package influence
 import (
 	"fmt"
 	"math"
+	"runtime"
 
+	"github.com/golign/golign/alignment/internal/parallel"
 	"github.com/golign/golign/alignment/job"
 	"github.com/golign/golign/alignment/pref"
 	"github.com/golign/golign/alignment/reward"
@@ -32,7 +34,9 @@ type source struct {
 	model      Model
 	data       *pref.Comparisons
 	compressor Compressor
-	raw, out   *mat.Dense // block buffers when streaming
+	// raws and outs are block buffers, one per slot of a parallel pass:
+	// model gradients before compression, and compressed or streamed rows.
+	raws, outs []*mat.Dense
 }
 
 // newModelSource prepares the training gradients of p, holding them in
@@ -66,12 +70,12 @@ func newModelSource(p Problem, cfg Config) (*source, error) {
 			s.spans = append(s.spans, span{l.Offset, l.Offset + l.Size()})
 		}
 	}
-	held := cfg.Method != TrainingLoss && 8*s.n*s.dim <= cfg.cacheBytes()
+	held := cfg.Method != TrainingLoss && 8*s.n*s.dim <= cfg.cacheBytes() && !cheapGradients(p.Model, cfg)
 	if !held || cfg.Compressor != nil {
-		s.raw = mat.NewDense(s.block, D, nil)
+		s.raws = []*mat.Dense{mat.NewDense(s.block, D, nil)}
 	}
 	if cfg.Compressor != nil && !held {
-		s.out = mat.NewDense(s.block, s.dim, nil)
+		s.outs = []*mat.Dense{mat.NewDense(s.block, s.dim, nil)}
 	}
 	// Held gradients come with their margins in the same pass over the
 	// data; streamed ones need the margins first.
@@ -97,6 +101,16 @@ func newModelSource(p Problem, cfg Config) (*source, error) {
 	return s, nil
 }
 
+// cheapGradients reports whether the training gradients are streamed even
+// when they would fit in memory: the linear model's margin gradients are the
+// feature differences φ_w − φ_l, which cost no more to form again, block by
+// block in a buffer that stays in cache, than a held copy costs to read —
+// and holding them would first write n×D fresh values.
+func cheapGradients(m Model, cfg Config) bool {
+	_, linear := m.(*reward.Linear)
+	return linear && cfg.Compressor == nil
+}
+
 // hold computes all training gradients and their margins into memory,
 // writing each block straight into its rows (through the raw block buffer
 // only when a compressor sketches them), and drops the buffers.
@@ -115,7 +129,7 @@ func (s *source) hold() error {
 			err = s.model.MarginGradients(s.data, start, margins, dst)
 			continue
 		}
-		raw := s.raw.Slice(0, b, 0, s.model.NumParams()).(*mat.Dense)
+		raw := s.raws[0].Slice(0, b, 0, s.model.NumParams()).(*mat.Dense)
 		if err = s.model.MarginGradients(s.data, start, margins, raw); err == nil {
 			err = s.compressor.CompressRowsTo(dst, raw)
 		}
@@ -124,18 +138,21 @@ func (s *source) hold() error {
 	if err != nil {
 		return err
 	}
-	s.full, s.raw, s.out = full, nil, nil
+	s.full, s.raws, s.outs = full, nil, nil
 	return nil
 }
 
 // inMemoryBlock is the block size for gradients held in memory, where a
 // block is a view and costs nothing: 2²⁴ entries (16M floats) unless
-// Config.BlockSize is set, so that each matrix product is large.
+// Config.BlockSize is set, so that each matrix product is large, but small
+// enough to give every CPU two blocks of a parallel pass (and at least 256
+// rows).
 func inMemoryBlock(cfg Config, n, dim int) int {
 	if cfg.BlockSize > 0 {
 		return min(cfg.BlockSize, n)
 	}
-	return min(n, max(1024, (1<<24)/max(dim, 1)))
+	perCPU := (n + 2*runtime.GOMAXPROCS(0) - 1) / (2 * runtime.GOMAXPROCS(0))
+	return min(n, max(256, min((1<<24)/max(dim, 1), perCPU)))
 }
 
 // checkMargins reports the first pair whose margin is not finite.
@@ -281,19 +298,65 @@ func (s *source) eachQuadratic(t *job.Task, f func(start int, blk *mat.Dense) er
 }
 
 // rows returns J for pairs start … start+b−1.
-func (s *source) rows(start, b int) (*mat.Dense, error) {
+func (s *source) rows(start, b int) (*mat.Dense, error) { return s.rowsIn(0, start, b) }
+
+// rowsIn returns J for pairs start … start+b−1, streamed into the buffers
+// of the given slot.
+func (s *source) rowsIn(slot, start, b int) (*mat.Dense, error) {
 	if s.full != nil {
 		return s.full.Slice(start, start+b, 0, s.dim).(*mat.Dense), nil
 	}
-	raw := s.raw.Slice(0, b, 0, s.model.NumParams()).(*mat.Dense)
+	raw := s.raws[slot].Slice(0, b, 0, s.model.NumParams()).(*mat.Dense)
 	if err := s.model.MarginGradients(s.data, start, nil, raw); err != nil {
 		return nil, err
 	}
 	if s.compressor == nil {
 		return raw, nil
 	}
-	out := s.out.Slice(0, b, 0, s.dim).(*mat.Dense)
+	out := s.outs[slot].Slice(0, b, 0, s.dim).(*mat.Dense)
 	return out, s.compressor.CompressRowsTo(out, raw)
+}
+
+// slots returns the number of goroutines of a parallel pass with at most
+// maxSlots of them (0: no bound): one per CPU and at most one per block.
+func (s *source) slots(maxSlots int) int {
+	k := min(runtime.GOMAXPROCS(0), s.blocks())
+	if maxSlots > 0 {
+		k = min(k, maxSlots)
+	}
+	return max(1, k)
+}
+
+// eachParallel is each with the blocks dealt round-robin to s.slots(maxSlots)
+// goroutines: slot w gets blocks w, w+slots, …, so that per-slot
+// accumulators summed in slot order give the same result on every run with
+// the same number of CPUs. f gets its slot; streamed gradients go through
+// one buffer per slot. The first error (or job.ErrInterrupted) is returned.
+func (s *source) eachParallel(t *job.Task, maxSlots int, f func(slot, start int, blk *mat.Dense) error) error {
+	slots := s.slots(maxSlots)
+	for len(s.raws) > 0 && len(s.raws) < slots {
+		s.raws = append(s.raws, mat.NewDense(s.block, s.model.NumParams(), nil))
+	}
+	for len(s.outs) > 0 && len(s.outs) < slots {
+		s.outs = append(s.outs, mat.NewDense(s.block, s.dim, nil))
+	}
+	blocks := s.blocks()
+	return parallel.Until(slots, func(w int) error {
+		for k := w; k < blocks; k += slots {
+			if err := t.Step(1); err != nil {
+				return err
+			}
+			start := k * s.block
+			blk, err := s.rowsIn(w, start, min(s.block, s.n-start))
+			if err != nil {
+				return err
+			}
+			if err := f(w, start, blk); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // gather returns J for the given pairs (a new matrix).
