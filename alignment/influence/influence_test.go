@@ -566,3 +566,14 @@ func TestBadConfigurations(t *testing.T) {
 		t.Error("query gradients of the wrong width accepted")
 	}
 }
+
+func TestNonFiniteGradientsAreNamed(t *testing.T) {
+	for _, v := range []float64{math.NaN(), math.Inf(-1)} {
+		g := gradientLike(300, 13, 1)
+		g.Set(211, 9, v)
+		_, err := influence.FitGradients(g, nil, influence.Config{Method: influence.DataInf})
+		if err == nil || !strings.Contains(err.Error(), "row 211 column 9") {
+			t.Errorf("%v at row 211 column 9: error %v", v, err)
+		}
+	}
+}
