@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +15,8 @@ import (
 
 	"github.com/golign/golign/alignment/loglinear"
 	"github.com/golign/golign/alignment/policy"
+	"github.com/golign/golign/alignment/tasks"
+	"github.com/golign/golign/alignment/tokenizer"
 	"github.com/golign/golign/alignment/transformer"
 )
 
@@ -599,6 +602,107 @@ func TestRewardDifference(t *testing.T) {
 	}
 	if _, _, err := RewardDifference(Row{}, Row{}); err == nil {
 		t.Error("empty rows: no error")
+	}
+}
+
+// scripted is a character-level policy that answers "A: " with one of two
+// answers about cats, a terse one and a polite one: among the answers that
+// continue the response so far, it puts logit weight[answer] on each one's
+// next character and −10 on every other character. The weights are
+// withPrinciple when the context starts with '[' (a principle line),
+// without otherwise, so the principle's shift favours the polite answer.
+type scripted struct {
+	tok                    *tokenizer.Char
+	answers                []string
+	withPrinciple, without []float64
+}
+
+func (s *scripted) VocabSize() int     { return s.tok.VocabSize() }
+func (s *scripted) ContextLength() int { return 0 }
+
+func (s *scripted) Logits(tokens []int) (*mat.Dense, error) {
+	text, err := s.tok.Decode(tokens)
+	if err != nil {
+		return nil, err
+	}
+	weight := s.without
+	if strings.HasPrefix(text, "[") {
+		weight = s.withPrinciple
+	}
+	out := mat.NewDense(len(tokens), s.VocabSize(), nil)
+	for t := range tokens {
+		row := out.RawRowView(t)
+		for j := range row {
+			row[j] = -10
+		}
+		prefix, _ := s.tok.Decode(tokens[:t+1])
+		k := strings.LastIndex(prefix, "A: ")
+		if k < 0 {
+			continue
+		}
+		response := prefix[k+3:]
+		for a, answer := range s.answers {
+			if strings.HasPrefix(answer, response) && len(answer) > len(response) {
+				ids, err := s.tok.Encode(answer[len(response) : len(response)+1])
+				if err != nil {
+					return nil, err
+				}
+				row[ids[0]] = weight[a]
+			}
+		}
+	}
+	return out, nil
+}
+
+// TestCompareOnTask checks the comparison's rows against the ground truth
+// recomputed from their responses (rewards, means, standard errors), and
+// that linear alignment at ratio 3 beats the principle prompt alone when
+// the principle's shift points at the polite answer.
+func TestCompareOnTask(t *testing.T) {
+	tok, err := tokenizer.NewChar(tasks.Alphabet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &scripted{
+		tok:           tok,
+		answers:       []string{"Cats sleep most of the day.\n", "Happy to help! Cats sleep most of the day. I hope this helps.\n"},
+		withPrinciple: []float64{0, 0.5},
+		without:       []float64{1, 0},
+	}
+	examples := make([]tasks.Example, 40)
+	for i := range examples {
+		examples[i] = tasks.Example{Topic: "cats", Question: "Tell me about cats."}
+	}
+	rows, err := CompareOnTask(p, tok, examples, TaskConfig{
+		Principle: tasks.BePolite,
+		Ratios:    []float64{0, 3},
+		BestOfN:   2,
+		Decode:    Config{Seed: 1},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	methods := []string{"base", "best-of-n", "principle prompt", "linear alignment"}
+	if len(rows) != len(methods) {
+		t.Fatalf("%d rows, want %d", len(rows), len(methods))
+	}
+	for k, r := range rows {
+		if r.Method != methods[k] || len(r.Rewards) != len(examples) || len(r.Responses) != len(examples) {
+			t.Fatalf("row %d: %q with %d rewards, %d responses", k, r.Method, len(r.Rewards), len(r.Responses))
+		}
+		for i, text := range r.Responses {
+			if want := tasks.PrincipleReward(tasks.BePolite, examples[i].Question, text); r.Rewards[i] != want {
+				t.Errorf("%s, example %d: reward %v of %q, ground truth %v", r.Method, i, r.Rewards[i], text, want)
+			}
+		}
+		mean, sd := stat.MeanStdDev(r.Rewards, nil)
+		if math.Abs(r.Reward-mean) > 1e-12 || math.Abs(r.RewardSE-sd/math.Sqrt(float64(len(examples)))) > 1e-12 {
+			t.Errorf("%s: reward %v ± %v, recomputed %v ± %v", r.Method, r.Reward, r.RewardSE, mean, sd/math.Sqrt(float64(len(examples))))
+		}
+	}
+	gain, se, err := RewardDifference(rows[2], rows[3])
+	if err != nil || !(gain > 2*se && gain > 0.1) {
+		t.Errorf("ratio 3 over the principle prompt: %+v ± %v (%v); rewards %v and %v", gain, se, err, rows[2].Reward, rows[3].Reward)
 	}
 }
 
