@@ -19,6 +19,11 @@
 // principle), the principle prompt alone (ratio 0), and best-of-n under a
 // given reward. Metrics measure what a decoder costs and gains: the KL
 // divergence to the base policy summed exactly over the steps of each sample,
-// distinct n-grams, and, on a finite candidate set (a log-linear policy),
-// the exact distribution of the rule and the exact reward–KL frontier.
+// distinct n-grams, ground-truth rewards with standard errors and paired
+// differences between decoders (RewardDifference), and, on a finite
+// candidate set (a log-linear policy), the exact distribution of the rule,
+// the exact reward–KL frontier, a point's reward gap to the frontier at its
+// own KL (FrontierAtKL), and how much of the principle's shift the reward
+// explains (ShiftFit): the rule lies on the frontier exactly when, at top-p
+// 1, the shift is a multiple of the reward.
 package linalign
