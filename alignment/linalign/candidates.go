@@ -33,8 +33,8 @@ type Point struct {
 // β = T/((1+ratio)·c): the aligned logits (ℓ₀ + (1+ratio)·c·Q)/T tilt
 // softmax(ℓ₀/T) by exp(Q/β). A top-p below 1 removes the candidates outside
 // the principle's nucleus, which no frontier distribution does: the point
-// then lies on or below the frontier (ShiftFit and FrontierAtKL measure
-// how far).
+// then lies on or below the frontier. FrontierAtKL measures a point's gap
+// to the frontier, ShiftFit how far ℓ_p − ℓ₀ is from a multiple of Q.
 func CandidatePoints(principle, base, rewards [][]float64, ratios []float64, cfg Config) ([]Point, error) {
 	if err := checkCandidates(base, rewards); err != nil {
 		return nil, err
