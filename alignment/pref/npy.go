@@ -9,9 +9,9 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 
 	"codeberg.org/sbinet/npyio/npy"
-	"codeberg.org/sbinet/npyio/npz"
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/golign/golign/alignment/job"
@@ -303,24 +303,41 @@ func ReadNPZ(r io.ReaderAt, size int64, name string) (c *Comparisons, err error)
 		limit := min(f.UncompressedSize64, f.CompressedSize64*maxDeflateRatio+1024, math.MaxInt64)
 		return rc, int64(limit), true, nil
 	}
+	// The two feature matrices are inflated and decoded at the same time,
+	// each from its own section of the archive.
 	c = &Comparisons{}
-	for _, a := range []struct {
-		array string
-		dst   **mat.Dense
-	}{{ArrayChosen, &c.Chosen}, {ArrayRejected, &c.Rejected}} {
-		rc, limit, ok, err := open(a.array)
+	var streams [2]io.ReadCloser
+	var limits [2]int64
+	for k, array := range []string{ArrayChosen, ArrayRejected} {
+		rc, limit, ok, err := open(array)
 		if err != nil {
+			closeAll(streams[:k])
 			return nil, err
 		}
 		if !ok {
-			return nil, inputErrorf(name, 0, a.array, "missing array (have %v)", keys)
+			closeAll(streams[:k])
+			return nil, inputErrorf(name, 0, array, "missing array (have %v)", keys)
 		}
-		*a.dst, err = readMatrix(rc, limit, name, a.array)
-		rc.Close()
+		streams[k], limits[k] = rc, limit
+	}
+	var matrices [2]*mat.Dense
+	var errs [2]error
+	var wg sync.WaitGroup
+	for k, array := range []string{ArrayChosen, ArrayRejected} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			matrices[k], errs[k] = readMatrix(streams[k], limits[k], name, array)
+		}()
+	}
+	wg.Wait()
+	closeAll(streams[:])
+	for _, err := range errs {
 		if err != nil {
 			return nil, err
 		}
 	}
+	c.Chosen, c.Rejected = matrices[0], matrices[1]
 	rc, limit, ok, err := open(ArrayLabeler)
 	if err != nil {
 		return nil, err
@@ -362,9 +379,19 @@ func ReadNPZ(r io.ReaderAt, size int64, name string) (c *Comparisons, err error)
 	return c, nil
 }
 
+// closeAll closes the streams that are open.
+func closeAll(streams []io.ReadCloser) {
+	for _, rc := range streams {
+		if rc != nil {
+			rc.Close()
+		}
+	}
+}
+
 // WriteNPZ writes c as an .npz archive readable by ReadNPZ and by
 // numpy.load: float64 arrays "chosen" and "rejected", and "labeler"
-// (strings) and "weight" when set.
+// (strings) and "weight" when set, stored uncompressed as numpy.savez does
+// (features barely compress, and inflating them would dominate reading).
 func WriteNPZ(w io.Writer, c *Comparisons) error {
 	if err := c.Validate(); err != nil {
 		return err
@@ -377,9 +404,13 @@ func WriteNPZ(w io.Writer, c *Comparisons) error {
 	if c.Weight != nil {
 		names, values = append(names, ArrayWeight), append(values, c.Weight)
 	}
-	z := npz.NewWriter(w)
+	z := zip.NewWriter(w)
 	for i, name := range names {
-		if err := z.Write(name+".npy", values[i]); err != nil {
+		entry, err := z.CreateHeader(&zip.FileHeader{Name: name + ".npy", Method: zip.Store})
+		if err == nil {
+			err = npy.Write(entry, values[i])
+		}
+		if err != nil {
 			z.Close()
 			return fmt.Errorf("pref: writing array %q: %w", name, err)
 		}
