@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"go/ast"
 	"go/token"
+	"maps"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -79,16 +81,39 @@ func (s *Session) declare(ctx context.Context, f *ast.File) error {
 	if err := s.compileDecls(ctx, f, true); err != nil {
 		return err
 	}
-	if len(redefined) > 0 {
-		latest := nameSet{}
-		for _, d := range f.Decls {
-			for _, n := range declaredNames(d) {
-				latest[n] = true
-			}
+	latest := nameSet{}
+	for _, d := range f.Decls {
+		for _, n := range declaredNames(d) {
+			latest[n] = true
 		}
+	}
+	if len(redefined) > 0 {
 		s.recompileCallers(ctx, redefined, latest)
 	}
+	s.forgetReplaced(latest)
 	return nil
+}
+
+// forgetReplaced drops from the history the declaration pieces all of whose
+// names names or a later piece declares again: replaying, recompiling and
+// restoring skip such declarations, and a session redefining a function in
+// every cell would otherwise keep, and parse again, every version of it.
+func (s *Session) forgetReplaced(names nameSet) {
+	later := maps.Clone(names)
+	kept := make([]piece, 0, len(s.history))
+	for i := len(s.history) - 1; i >= 0; i-- {
+		p := s.history[i]
+		if p.kind == declUnit {
+			defines := namesOf(p).defines
+			if len(defines) > 0 && later.all(defines) {
+				continue
+			}
+			maps.Copy(later, defines)
+		}
+		kept = append(kept, p)
+	}
+	slices.Reverse(kept)
+	s.history = kept
 }
 
 // compileDecls rewrites, compiles and runs the declarations of f, and
@@ -137,25 +162,24 @@ func (s *Session) recompileCallers(ctx context.Context, changed, latest nameSet)
 	for len(changed) > 0 {
 		next := nameSet{}
 		for i, p := range s.history {
-			if p.kind != declUnit {
+			redoable := func(d ast.Decl) bool {
+				fd, ok := d.(*ast.FuncDecl)
+				if !ok || fd.Body == nil {
+					return false
+				}
+				name := declaredNames(fd)[0]
+				return !done[name] && !s.replacedAfter(i, name, latest) && mentionsAny(fd, changed)
+			}
+			// Look on a file set of its own first: parsing with the
+			// interpreter's adds a file to it for good.
+			if p.kind != declUnit || !slices.ContainsFunc(parseDecls(p), redoable) {
 				continue
 			}
 			f, err := s.parseFile(p)
 			if err != nil {
 				continue
 			}
-			var redo []ast.Decl
-			for _, d := range f.Decls {
-				fd, ok := d.(*ast.FuncDecl)
-				if !ok || fd.Body == nil {
-					continue
-				}
-				names := declaredNames(fd)
-				if done[names[0]] || s.replacedAfter(i, names[0], latest) || !mentionsAny(fd, changed) {
-					continue
-				}
-				redo = append(redo, d)
-			}
+			redo := slices.DeleteFunc(slices.Clone(f.Decls), func(d ast.Decl) bool { return !redoable(d) })
 			if len(redo) == 0 {
 				continue
 			}

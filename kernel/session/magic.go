@@ -56,6 +56,7 @@ func (s *Session) executeCell(ctx context.Context, code string, silent bool, rep
 			return nil
 		}
 		res, kerr := s.run(ctx, src)
+		s.forgetCompiled()
 		if kerr != nil {
 			return kerr
 		}

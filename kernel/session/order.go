@@ -65,6 +65,16 @@ func (a nameSet) any(b nameSet) bool {
 	return false
 }
 
+// all tells whether every name of b is in a.
+func (a nameSet) all(b nameSet) bool {
+	for n := range b {
+		if !a[n] {
+			return false
+		}
+	}
+	return true
+}
+
 // pieceNames are the top-level names a piece defines and the identifiers it
 // mentions.
 type pieceNames struct{ defines, uses nameSet }

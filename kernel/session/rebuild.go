@@ -101,6 +101,9 @@ func (s *Session) rebuild(ctx context.Context, next piece) error {
 		failed, _ = s.replay(ctx, history, nil)
 	}
 	s.history = history
+	if nextErr == nil {
+		s.forgetReplaced(namesOf(next).defines)
+	}
 	s.finishRebuild(ctx, oldGlobals, failed)
 	return nextErr
 }

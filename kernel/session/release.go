@@ -24,7 +24,8 @@ import (
 // A frameReleaser gives those back after each program ran: it replaces the
 // value of every slot of the global frame that no symbol names — slots that
 // only the program that just ran could reach, and that no program reaches
-// again once it returned — by a new zero value, and forgets the compiled
+// again once it returned — by a zero value (shared, not allocated, for
+// types up to 1 KiB), and forgets the compiled
 // programs' trees and the package scopes' lists of nested scopes (nothing
 // but the debugger walks them: symbols are found from the inner scope
 // outwards). Closures created by a program copied the frame when they
@@ -168,8 +169,7 @@ func (r *frameReleaser) scanSymbols() map[string]int {
 }
 
 // release makes the values of the global frame that no code can reach
-// collectable, and forgets the compiled programs' trees and the package
-// scopes' nested scopes. It must not run while a program runs.
+// collectable. It must not run while a program runs.
 //
 // A slot no symbol ever named belongs to a node of a program that ran: it
 // is zeroed. A variable declared again in a new slot leaves its earlier
@@ -191,7 +191,7 @@ func (r *frameReleaser) release() {
 	data := *r.data
 	for i := r.done; i < len(data); i++ {
 		if v := data[i]; v.IsValid() && !r.held[i] && !v.IsZero() {
-			data[i] = reflect.New(v.Type()).Elem()
+			data[i] = reflect.Zero(v.Type())
 		}
 	}
 	r.done = max(r.done, len(data))
@@ -206,7 +206,15 @@ func (r *frameReleaser) release() {
 			}
 		}
 	}
+	r.forgetTrees()
+}
 
+// forgetTrees drops the interpreter's lists of the programs it compiled
+// and of the package scopes' nested scopes, which only its debugger reads:
+// the compiled code stays reachable from the program being run and from
+// the symbols. It runs after every program and after every cell, so that
+// compilations that failed leave nothing either.
+func (r *frameReleaser) forgetTrees() {
 	*r.roots = nil
 	scopes := r.scopes.MapRange()
 	for scopes.Next() {
@@ -214,5 +222,13 @@ func (r *frameReleaser) release() {
 			child, _ := field(sc.Elem(), "child", reflect.Slice)
 			child.SetZero()
 		}
+	}
+}
+
+// forgetCompiled drops what the interpreter keeps of the programs compiled
+// so far for its debugger (see frameReleaser.forgetTrees).
+func (s *Session) forgetCompiled() {
+	if s.releaser != nil {
+		s.releaser.forgetTrees()
 	}
 }

@@ -95,3 +95,27 @@ func TestReleaseKeepsWhatIsReachable(t *testing.T) {
 		}
 	}
 }
+
+// TestRedefinitionsDoNotAccumulate declares a function again in 100 cells:
+// its caller follows each definition, and neither the declarations kept
+// for replay nor the live heap grow with the count (each redefinition used
+// to keep its piece and parse all the earlier ones again, 26 KiB a cell).
+func TestRedefinitionsDoNotAccumulate(t *testing.T) {
+	const cells = 100
+	s := newSession(t)
+	mustExec(t, s, "func f() int { return 0 }\nfunc g() int { return f() + 1 }\ntype T struct{}\nfunc (T) M() int { return 2 }")
+	before := liveHeap()
+	for i := range cells {
+		mustExec(t, s, fmt.Sprintf("func f() int { return %d }", i))
+	}
+	perCell := float64(liveHeap()-before) / cells
+	if got, _ := mustExec(t, s, "g()").result(); got != fmt.Sprint(cells) {
+		t.Errorf("g() = %s, want %d", got, cells)
+	}
+	if len(s.history) > 3 {
+		t.Errorf("%d pieces kept for replay after %d redefinitions", len(s.history), cells)
+	}
+	if perCell > 4096 {
+		t.Errorf("the live heap grew by %.0f bytes a redefinition", perCell)
+	}
+}
