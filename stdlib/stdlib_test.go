@@ -3,9 +3,12 @@ package stdlib_test
 import (
 	"bytes"
 	"flag"
+	"go/parser"
+	"go/token"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"sort"
 	"strings"
@@ -18,27 +21,65 @@ import (
 
 var fullCheck = flag.Bool("full", false, "regenerate every symbol table, not only those of this module, when checking that generated files are up to date")
 
-// newInterpreter returns a yaegi interpreter using the symbol tables, with
-// standard output captured in out.
-func newInterpreter(t *testing.T, out *bytes.Buffer) *interp.Interpreter {
+// interpreter is a yaegi interpreter with the symbol tables: all of them
+// (Load), or those of the packages its cells import, as they import them
+// (a Loader).
+type interpreter struct {
+	*interp.Interpreter
+	loader *stdlib.Loader // nil when every table is loaded
+}
+
+// modes are the two ways of giving an interpreter the tables.
+var modes = []struct {
+	name     string
+	onDemand bool
+}{{"all tables", false}, {"tables on import", true}}
+
+// newInterpreter returns an interpreter with standard output captured in
+// out, loading the tables on demand or all at once.
+func newInterpreter(t *testing.T, out *bytes.Buffer, onDemand bool) interpreter {
 	t.Helper()
-	i := interp.New(interp.Options{Stdout: out, Stderr: out})
-	if err := stdlib.Load(i); err != nil {
+	i := interpreter{Interpreter: interp.New(interp.Options{Stdout: out, Stderr: out})}
+	var err error
+	if onDemand {
+		i.loader, err = stdlib.NewLoader(i.Interpreter)
+	} else {
+		err = stdlib.Load(i.Interpreter)
+	}
+	if err != nil {
 		t.Fatal(err)
 	}
 	return i
 }
 
+// eval evaluates a cell, first giving the interpreter the tables of the
+// packages the cell imports.
+func (i interpreter) eval(cell string) (reflect.Value, error) {
+	if i.loader != nil {
+		f, err := parser.ParseFile(token.NewFileSet(), "", "package main\n"+cell, parser.ImportsOnly)
+		if err == nil {
+			var paths []string
+			for _, spec := range f.Imports {
+				paths = append(paths, strings.Trim(spec.Path.Value, `"`))
+			}
+			if err := i.loader.Import(paths...); err != nil {
+				return reflect.Value{}, err
+			}
+		}
+	}
+	return i.Eval(cell)
+}
+
 // evalCells evaluates cells in order in i, turning interpreter panics into
 // errors, and returns the last value printed with %v.
-func evalCells(i *interp.Interpreter, cells []string) (last string, err error) {
+func evalCells(i interpreter, cells []string) (last string, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = panicError{r}
 		}
 	}()
 	for _, c := range cells {
-		v, err := i.Eval(c)
+		v, err := i.eval(c)
 		if err != nil {
 			return "", err
 		}
@@ -78,27 +119,58 @@ func TestCellsUseSymbols(t *testing.T) {
 		{name: "slices.BinarySearch", cells: []string{`import "slices"`, `i, found := slices.BinarySearch([]int{1, 3, 5}, 4)`, `[]any{i, found}`}, want: "[2 false]"},
 		{name: "slices.Sorted of maps.Keys", cells: []string{`import ("maps"; "slices")`, `slices.Sorted(maps.Keys(map[string]int{"b": 1, "a": 2}))`}, want: "[a b]"},
 		{name: "maps.Copy", cells: []string{`import "maps"`, `m := map[int]int{}`, `maps.Copy(m, map[int]int{1: 2})`, `m`}, want: "map[1:2]"},
+		// An interpreted io.Writer goes to fmt through the wrapper of
+		// io's table, which fmt's requires.
+		{name: "interpreted io.Writer given to fmt.Fprintf", cells: []string{`import "fmt"`, `type counter struct{ n *int }`,
+			`func (c counter) Write(p []byte) (int, error) { *c.n += len(p); return len(p), nil }`, `n := 0`, `fmt.Fprintf(counter{&n}, "%d", 12345)`, `n`}, want: "5"},
+		// An interpreted color.Color goes to image through the wrapper of
+		// image/color's table, which image requires.
+		{name: "interpreted color.Color given to image", cells: []string{`import "image"`, `type red struct{}`,
+			`func (red) RGBA() (r, g, b, a uint32) { return 0xffff, 0, 0, 0xffff }`, `r, _, _, _ := image.NewUniform(red{}).At(0, 0).RGBA()`, `r`}, want: "65535"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var out bytes.Buffer
-			got, err := evalCells(newInterpreter(t, &out), tt.cells)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("error = %v, want one containing %q", err, tt.wantErr)
+		for _, m := range modes {
+			t.Run(tt.name+"/"+m.name, func(t *testing.T) {
+				var out bytes.Buffer
+				got, err := evalCells(newInterpreter(t, &out, m.onDemand), tt.cells)
+				if tt.wantErr != "" {
+					if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+						t.Fatalf("error = %v, want one containing %q", err, tt.wantErr)
+					}
+					return
 				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("error: %v", err)
-			}
-			if tt.want != "" && got != tt.want {
-				t.Errorf("value = %q, want %q", got, tt.want)
-			}
-			if tt.wantOut != "" && out.String() != tt.wantOut {
-				t.Errorf("output = %q, want %q", out.String(), tt.wantOut)
-			}
-		})
+				if err != nil {
+					t.Fatalf("error: %v", err)
+				}
+				if tt.want != "" && got != tt.want {
+					t.Errorf("value = %q, want %q", got, tt.want)
+				}
+				if tt.wantOut != "" && out.String() != tt.wantOut {
+					t.Errorf("output = %q, want %q", out.String(), tt.wantOut)
+				}
+			})
+		}
+	}
+}
+
+// TestLoaderLoadsOnImport checks that a Loader gives an interpreter the
+// table of a package only once asked, with the tables that one requires.
+func TestLoaderLoadsOnImport(t *testing.T) {
+	var out bytes.Buffer
+	i := newInterpreter(t, &out, true)
+	const plotPath, drawPath = "gonum.org/v1/plot", "gonum.org/v1/plot/vg/draw"
+	has := func(p string) bool { return len(i.Symbols(p)[p]) > 0 }
+	if has(plotPath) || has(drawPath) {
+		t.Fatal("a new interpreter has the tables of plot or draw")
+	}
+	if !has("fmt") || !has("io") {
+		t.Fatal("a new interpreter lacks the tables of fmt or io")
+	}
+	if err := i.loader.Import(plotPath, "no.such/package"); err != nil {
+		t.Fatal(err)
+	}
+	if !has(plotPath) || !has(drawPath) {
+		t.Fatal("importing plot did not load the tables of plot and draw, which it requires")
 	}
 }
 
@@ -137,12 +209,16 @@ func TestGeneratedFilesUpToDate(t *testing.T) {
 	if err != nil {
 		t.Fatalf("reading the listed packages: %v (a listed package that no longer builds must be fixed or taken off packages.txt)", err)
 	}
+	names := stdlib.Packages()
 	for _, p := range pkgs {
 		api := apis[p]
-		table, ok := stdlib.Symbols[p+"/"+api.Name]
+		table, ok := stdlib.Table(p)
 		if !ok {
 			t.Errorf("%s has no symbol table: run go generate ./stdlib/...", p)
 			continue
+		}
+		if names[p] != api.Name {
+			t.Errorf("%s: the index names the package %q, want %q: run go generate ./stdlib/...", p, names[p], api.Name)
 		}
 		var have []string
 		for name := range table {
@@ -153,6 +229,14 @@ func TestGeneratedFilesUpToDate(t *testing.T) {
 		if missing, extra := difference(api.Symbols, have), difference(have, api.Symbols); len(missing)+len(extra) > 0 {
 			t.Errorf("%s: symbol table is out of date (missing %v, no longer exported %v): run go generate ./stdlib/...", p, missing, extra)
 		}
+	}
+	// The index lists every table with the tables it requires.
+	index, err := symgen.IndexSource("stdlib", symgen.Index(apis))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if committed, err := os.ReadFile(symgen.IndexFile); err != nil || !bytes.Equal(committed, index) {
+		t.Errorf("%s is out of date: run go generate ./stdlib/...", symgen.IndexFile)
 	}
 	// The standard library tables carry the Go version they were extracted
 	// from as a build constraint.
@@ -216,18 +300,44 @@ func goMinorVersion(v string) string {
 	return parts[0] + "." + parts[1]
 }
 
-// BenchmarkLoad measures a fresh interpreter with the symbol tables
-// (Use, which also compiles yaegi's own generic sources) and with the
-// generic package sources of this package (Load), as a session starts.
+// BenchmarkLoad measures a fresh interpreter given the tables a session
+// starts with (NewLoader, which also compiles yaegi's own generic sources),
+// then those of a notebook's usual imports (Import), against building every
+// table (All), using them all (UseAll) and also compiling the generic
+// package sources of this package (LoadAll).
 func BenchmarkLoad(b *testing.B) {
-	b.Run("Use", func(b *testing.B) {
+	b.Run("NewLoader", func(b *testing.B) {
 		for b.Loop() {
-			if err := interp.New(interp.Options{}).Use(stdlib.Symbols); err != nil {
+			if _, err := stdlib.NewLoader(interp.New(interp.Options{})); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
-	b.Run("Load", func(b *testing.B) {
+	b.Run("Import", func(b *testing.B) {
+		for b.Loop() {
+			l, err := stdlib.NewLoader(interp.New(interp.Options{}))
+			if err == nil {
+				err = l.Import("math", "gonum.org/v1/gonum/mat", "gonum.org/v1/plot", "gonum.org/v1/plot/plotter",
+					"github.com/golign/golign/alignment/pref", "github.com/golign/golign/kernel/display")
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("All", func(b *testing.B) {
+		for b.Loop() {
+			stdlib.All()
+		}
+	})
+	b.Run("UseAll", func(b *testing.B) {
+		for b.Loop() {
+			if err := interp.New(interp.Options{}).Use(stdlib.All()); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("LoadAll", func(b *testing.B) {
 		for b.Loop() {
 			if err := stdlib.Load(interp.New(interp.Options{})); err != nil {
 				b.Fatal(err)

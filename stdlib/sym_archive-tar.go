@@ -14,8 +14,8 @@ import (
 	"time"
 )
 
-func init() {
-	Symbols["archive/tar/tar"] = map[string]reflect.Value{
+func table_archive_tar() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"ErrFieldTooLong":    reflect.ValueOf(&tar.ErrFieldTooLong).Elem(),
 		"ErrHeader":          reflect.ValueOf(&tar.ErrHeader).Elem(),

@@ -12,8 +12,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["bytes/bytes"] = map[string]reflect.Value{
+func table_bytes() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Clone":           reflect.ValueOf(bytes.Clone),
 		"Compare":         reflect.ValueOf(bytes.Compare),

@@ -9,6 +9,6 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["cmp/cmp"] = map[string]reflect.Value{}
+func table_cmp() map[string]reflect.Value {
+	return map[string]reflect.Value{}
 }

@@ -10,8 +10,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["compress/bzip2/bzip2"] = map[string]reflect.Value{
+func table_compress_bzip2() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"NewReader": reflect.ValueOf(bzip2.NewReader),
 

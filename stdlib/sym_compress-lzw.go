@@ -10,8 +10,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["compress/lzw/lzw"] = map[string]reflect.Value{
+func table_compress_lzw() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"LSB":       reflect.ValueOf(lzw.LSB),
 		"MSB":       reflect.ValueOf(lzw.MSB),

@@ -10,8 +10,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["container/ring/ring"] = map[string]reflect.Value{
+func table_container_ring() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"New": reflect.ValueOf(ring.New),
 

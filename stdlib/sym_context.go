@@ -11,8 +11,8 @@ import (
 	"time"
 )
 
-func init() {
-	Symbols["context/context"] = map[string]reflect.Value{
+func table_context() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"AfterFunc":         reflect.ValueOf(context.AfterFunc),
 		"Background":        reflect.ValueOf(context.Background),

@@ -12,8 +12,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["crypto/aes/aes"] = map[string]reflect.Value{
+func table_crypto_aes() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"BlockSize": reflect.ValueOf(constant.MakeFromLiteral("16", token.INT, 0)),
 		"NewCipher": reflect.ValueOf(aes.NewCipher),

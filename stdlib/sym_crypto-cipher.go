@@ -10,8 +10,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["crypto/cipher/cipher"] = map[string]reflect.Value{
+func table_crypto_cipher() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"NewCBCDecrypter":       reflect.ValueOf(cipher.NewCBCDecrypter),
 		"NewCBCEncrypter":       reflect.ValueOf(cipher.NewCBCEncrypter),

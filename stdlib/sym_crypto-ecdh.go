@@ -11,8 +11,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["crypto/ecdh/ecdh"] = map[string]reflect.Value{
+func table_crypto_ecdh() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"P256":   reflect.ValueOf(ecdh.P256),
 		"P384":   reflect.ValueOf(ecdh.P384),

@@ -10,8 +10,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["crypto/ecdsa/ecdsa"] = map[string]reflect.Value{
+func table_crypto_ecdsa() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"GenerateKey":                reflect.ValueOf(ecdsa.GenerateKey),
 		"ParseRawPrivateKey":         reflect.ValueOf(ecdsa.ParseRawPrivateKey),

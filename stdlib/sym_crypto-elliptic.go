@@ -11,8 +11,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["crypto/elliptic/elliptic"] = map[string]reflect.Value{
+func table_crypto_elliptic() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"GenerateKey":         reflect.ValueOf(elliptic.GenerateKey),
 		"Marshal":             reflect.ValueOf(elliptic.Marshal),

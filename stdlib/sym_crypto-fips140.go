@@ -10,8 +10,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["crypto/fips140/fips140"] = map[string]reflect.Value{
+func table_crypto_fips140() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Enabled":            reflect.ValueOf(fips140.Enabled),
 		"Enforced":           reflect.ValueOf(fips140.Enforced),

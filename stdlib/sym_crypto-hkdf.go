@@ -9,6 +9,6 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["crypto/hkdf/hkdf"] = map[string]reflect.Value{}
+func table_crypto_hkdf() map[string]reflect.Value {
+	return map[string]reflect.Value{}
 }

@@ -10,8 +10,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["crypto/hpke/hpke"] = map[string]reflect.Value{
+func table_crypto_hpke() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"AES128GCM":           reflect.ValueOf(hpke.AES128GCM),
 		"AES256GCM":           reflect.ValueOf(hpke.AES256GCM),

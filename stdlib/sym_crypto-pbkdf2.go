@@ -9,6 +9,6 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["crypto/pbkdf2/pbkdf2"] = map[string]reflect.Value{}
+func table_crypto_pbkdf2() map[string]reflect.Value {
+	return map[string]reflect.Value{}
 }

@@ -10,8 +10,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["crypto/rc4/rc4"] = map[string]reflect.Value{
+func table_crypto_rc4() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"NewCipher": reflect.ValueOf(rc4.NewCipher),
 

@@ -12,8 +12,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["crypto/sha512/sha512"] = map[string]reflect.Value{
+func table_crypto_sha512() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"BlockSize":  reflect.ValueOf(constant.MakeFromLiteral("128", token.INT, 0)),
 		"New":        reflect.ValueOf(sha512.New),

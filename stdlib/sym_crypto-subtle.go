@@ -10,8 +10,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["crypto/subtle/subtle"] = map[string]reflect.Value{
+func table_crypto_subtle() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"ConstantTimeByteEq":        reflect.ValueOf(subtle.ConstantTimeByteEq),
 		"ConstantTimeCompare":       reflect.ValueOf(subtle.ConstantTimeCompare),

@@ -12,8 +12,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["crypto/tls/tls"] = map[string]reflect.Value{
+func table_crypto_tls() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"CipherSuiteName":                               reflect.ValueOf(tls.CipherSuiteName),
 		"CipherSuites":                                  reflect.ValueOf(tls.CipherSuites),

@@ -11,8 +11,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["crypto/crypto"] = map[string]reflect.Value{
+func table_crypto() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"BLAKE2b_256":  reflect.ValueOf(crypto.BLAKE2b_256),
 		"BLAKE2b_384":  reflect.ValueOf(crypto.BLAKE2b_384),

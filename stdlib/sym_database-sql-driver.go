@@ -11,8 +11,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["database/sql/driver/driver"] = map[string]reflect.Value{
+func table_database_sql_driver() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Bool":                      reflect.ValueOf(&driver.Bool).Elem(),
 		"DefaultParameterConverter": reflect.ValueOf(&driver.DefaultParameterConverter).Elem(),

@@ -10,8 +10,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["debug/buildinfo/buildinfo"] = map[string]reflect.Value{
+func table_debug_buildinfo() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Read":     reflect.ValueOf(buildinfo.Read),
 		"ReadFile": reflect.ValueOf(buildinfo.ReadFile),

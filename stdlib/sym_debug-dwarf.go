@@ -10,8 +10,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["debug/dwarf/dwarf"] = map[string]reflect.Value{
+func table_debug_dwarf() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"AttrAbstractOrigin":        reflect.ValueOf(dwarf.AttrAbstractOrigin),
 		"AttrAccessibility":         reflect.ValueOf(dwarf.AttrAccessibility),

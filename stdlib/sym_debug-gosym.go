@@ -10,8 +10,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["debug/gosym/gosym"] = map[string]reflect.Value{
+func table_debug_gosym() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"NewLineTable": reflect.ValueOf(gosym.NewLineTable),
 		"NewTable":     reflect.ValueOf(gosym.NewTable),

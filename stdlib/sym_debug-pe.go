@@ -12,8 +12,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["debug/pe/pe"] = map[string]reflect.Value{
+func table_debug_pe() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"COFFSymbolSize":                                 reflect.ValueOf(constant.MakeFromLiteral("18", token.INT, 0)),
 		"IMAGE_COMDAT_SELECT_ANY":                        reflect.ValueOf(constant.MakeFromLiteral("2", token.INT, 0)),

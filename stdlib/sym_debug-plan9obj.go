@@ -12,8 +12,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["debug/plan9obj/plan9obj"] = map[string]reflect.Value{
+func table_debug_plan9obj() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"ErrNoSymbols": reflect.ValueOf(&plan9obj.ErrNoSymbols).Elem(),
 		"Magic386":     reflect.ValueOf(constant.MakeFromLiteral("491", token.INT, 0)),

@@ -10,8 +10,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["encoding/ascii85/ascii85"] = map[string]reflect.Value{
+func table_encoding_ascii85() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Decode":        reflect.ValueOf(ascii85.Decode),
 		"Encode":        reflect.ValueOf(ascii85.Encode),

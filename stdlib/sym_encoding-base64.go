@@ -10,8 +10,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["encoding/base64/base64"] = map[string]reflect.Value{
+func table_encoding_base64() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"NewDecoder":     reflect.ValueOf(base64.NewDecoder),
 		"NewEncoder":     reflect.ValueOf(base64.NewEncoder),

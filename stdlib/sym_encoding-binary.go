@@ -12,8 +12,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["encoding/binary/binary"] = map[string]reflect.Value{
+func table_encoding_binary() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Append":         reflect.ValueOf(binary.Append),
 		"AppendUvarint":  reflect.ValueOf(binary.AppendUvarint),

@@ -10,8 +10,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["encoding/gob/gob"] = map[string]reflect.Value{
+func table_encoding_gob() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"NewDecoder":   reflect.ValueOf(gob.NewDecoder),
 		"NewEncoder":   reflect.ValueOf(gob.NewEncoder),

@@ -10,8 +10,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["encoding/hex/hex"] = map[string]reflect.Value{
+func table_encoding_hex() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"AppendDecode":   reflect.ValueOf(hex.AppendDecode),
 		"AppendEncode":   reflect.ValueOf(hex.AppendEncode),

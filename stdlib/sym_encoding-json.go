@@ -10,8 +10,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["encoding/json/json"] = map[string]reflect.Value{
+func table_encoding_json() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Compact":       reflect.ValueOf(json.Compact),
 		"HTMLEscape":    reflect.ValueOf(json.HTMLEscape),

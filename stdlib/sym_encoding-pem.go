@@ -10,8 +10,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["encoding/pem/pem"] = map[string]reflect.Value{
+func table_encoding_pem() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Decode":         reflect.ValueOf(pem.Decode),
 		"Encode":         reflect.ValueOf(pem.Encode),

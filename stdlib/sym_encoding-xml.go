@@ -12,8 +12,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["encoding/xml/xml"] = map[string]reflect.Value{
+func table_encoding_xml() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"CopyToken":       reflect.ValueOf(xml.CopyToken),
 		"Escape":          reflect.ValueOf(xml.Escape),

@@ -10,8 +10,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["encoding/encoding"] = map[string]reflect.Value{
+func table_encoding() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// type definitions
 		"BinaryAppender":    reflect.ValueOf((*encoding.BinaryAppender)(nil)),
 		"BinaryMarshaler":   reflect.ValueOf((*encoding.BinaryMarshaler)(nil)),

@@ -10,8 +10,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["errors/errors"] = map[string]reflect.Value{
+func table_errors() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"As":             reflect.ValueOf(errors.As),
 		"ErrUnsupported": reflect.ValueOf(&errors.ErrUnsupported).Elem(),

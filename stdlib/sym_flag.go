@@ -10,8 +10,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["flag/flag"] = map[string]reflect.Value{
+func table_flag() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Arg":             reflect.ValueOf(flag.Arg),
 		"Args":            reflect.ValueOf(flag.Args),

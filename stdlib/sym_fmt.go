@@ -10,8 +10,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["fmt/fmt"] = map[string]reflect.Value{
+func table_fmt() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Append":       reflect.ValueOf(fmt.Append),
 		"Appendf":      reflect.ValueOf(fmt.Appendf),

@@ -9,8 +9,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["github.com/golign/golign/alignment/checkpoint/checkpoint"] = map[string]reflect.Value{
+func table_github_com_golign_golign_alignment_checkpoint() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"BOS":               reflect.ValueOf(constant.MakeFromLiteral("1", token.INT, 0)),
 		"EOS":               reflect.ValueOf(constant.MakeFromLiteral("2", token.INT, 0)),

@@ -7,8 +7,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["github.com/golign/golign/alignment/compress/compress"] = map[string]reflect.Value{
+func table_github_com_golign_golign_alignment_compress() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"NewGaussian":     reflect.ValueOf(compress.NewGaussian),
 		"NewLayeredOPORP": reflect.ValueOf(compress.NewLayeredOPORP),

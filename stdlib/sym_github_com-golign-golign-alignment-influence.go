@@ -10,8 +10,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["github.com/golign/golign/alignment/influence/influence"] = map[string]reflect.Value{
+func table_github_com_golign_golign_alignment_influence() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"ByLabeler":         reflect.ValueOf(influence.ByLabeler),
 		"CG":                reflect.ValueOf(influence.CG),

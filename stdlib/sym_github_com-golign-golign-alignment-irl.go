@@ -7,8 +7,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["github.com/golign/golign/alignment/irl/irl"] = map[string]reflect.Value{
+func table_github_com_golign_golign_alignment_irl() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"CompareLinear":      reflect.ValueOf(irl.CompareLinear),
 		"CompareOnTask":      reflect.ValueOf(irl.CompareOnTask),

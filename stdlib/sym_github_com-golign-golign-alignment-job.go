@@ -7,8 +7,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["github.com/golign/golign/alignment/job/job"] = map[string]reflect.Value{
+func table_github_com_golign_golign_alignment_job() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Bind":           reflect.ValueOf(job.Bind),
 		"Context":        reflect.ValueOf(job.Context),

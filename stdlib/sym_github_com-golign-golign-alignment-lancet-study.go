@@ -7,8 +7,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["github.com/golign/golign/alignment/lancet/study/study"] = map[string]reflect.Value{
+func table_github_com_golign_golign_alignment_lancet_study() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Compare": reflect.ValueOf(study.Compare),
 		"Detect":  reflect.ValueOf(study.Detect),

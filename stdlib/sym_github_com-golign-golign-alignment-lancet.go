@@ -7,8 +7,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["github.com/golign/golign/alignment/lancet/lancet"] = map[string]reflect.Value{
+func table_github_com_golign_golign_alignment_lancet() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"BehaviourRate":    reflect.ValueOf(lancet.BehaviourRate),
 		"EKFAC":            reflect.ValueOf(lancet.EKFAC),

@@ -9,8 +9,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["github.com/golign/golign/alignment/linalign/linalign"] = map[string]reflect.Value{
+func table_github_com_golign_golign_alignment_linalign() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"BestOfN":                 reflect.ValueOf(linalign.BestOfN),
 		"CandidatePoints":         reflect.ValueOf(linalign.CandidatePoints),
@@ -32,6 +32,7 @@ func init() {
 		"Responses":               reflect.ValueOf(linalign.Responses),
 		"RewardDifference":        reflect.ValueOf(linalign.RewardDifference),
 		"SequenceLogits":          reflect.ValueOf(linalign.SequenceLogits),
+		"Shift":                   reflect.ValueOf(linalign.Shift),
 		"ShiftFit":                reflect.ValueOf(linalign.ShiftFit),
 		"StepDistribution":        reflect.ValueOf(linalign.StepDistribution),
 		"Table":                   reflect.ValueOf(linalign.Table),

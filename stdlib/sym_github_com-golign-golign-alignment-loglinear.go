@@ -7,8 +7,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["github.com/golign/golign/alignment/loglinear/loglinear"] = map[string]reflect.Value{
+func table_github_com_golign_golign_alignment_loglinear() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"KL":     reflect.ValueOf(loglinear.KL),
 		"MeanKL": reflect.ValueOf(loglinear.MeanKL),

@@ -7,8 +7,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["github.com/golign/golign/alignment/metrics/metrics"] = map[string]reflect.Value{
+func table_github_com_golign_golign_alignment_metrics() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Accuracy":           reflect.ValueOf(metrics.Accuracy),
 		"AveragePrecision":   reflect.ValueOf(metrics.AveragePrecision),

@@ -8,8 +8,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["github.com/golign/golign/alignment/policy/policy"] = map[string]reflect.Value{
+func table_github_com_golign_golign_alignment_policy() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"CheckTokens":  reflect.ValueOf(policy.CheckTokens),
 		"Distribution": reflect.ValueOf(policy.Distribution),

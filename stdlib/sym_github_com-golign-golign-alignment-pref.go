@@ -9,8 +9,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["github.com/golign/golign/alignment/pref/pref"] = map[string]reflect.Value{
+func table_github_com_golign_golign_alignment_pref() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"ArrayChosen":   reflect.ValueOf(constant.MakeFromLiteral("\"chosen\"", token.STRING, 0)),
 		"ArrayLabeler":  reflect.ValueOf(constant.MakeFromLiteral("\"labeler\"", token.STRING, 0)),

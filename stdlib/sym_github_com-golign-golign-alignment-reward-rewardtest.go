@@ -7,8 +7,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["github.com/golign/golign/alignment/reward/rewardtest/rewardtest"] = map[string]reflect.Value{
+func table_github_com_golign_golign_alignment_reward_rewardtest() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Subset":    reflect.ValueOf(rewardtest.Subset),
 		"Synthetic": reflect.ValueOf(rewardtest.Synthetic),

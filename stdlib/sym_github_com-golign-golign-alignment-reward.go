@@ -11,8 +11,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["github.com/golign/golign/alignment/reward/reward"] = map[string]reflect.Value{
+func table_github_com_golign_golign_alignment_reward() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"AutoSolver":        reflect.ValueOf(reward.AutoSolver),
 		"GELU":              reflect.ValueOf(reward.GELU),

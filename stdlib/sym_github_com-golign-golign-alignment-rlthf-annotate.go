@@ -7,8 +7,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["github.com/golign/golign/alignment/rlthf/annotate/annotate"] = map[string]reflect.Value{
+func table_github_com_golign_golign_alignment_rlthf_annotate() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"ErrStopped":  reflect.ValueOf(&annotate.ErrStopped).Elem(),
 		"OpenJournal": reflect.ValueOf(annotate.OpenJournal),

@@ -10,8 +10,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["github.com/golign/golign/alignment/rlthf/rlthf"] = map[string]reflect.Value{
+func table_github_com_golign_golign_alignment_rlthf() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"AIOnly":               reflect.ValueOf(rlthf.AIOnly),
 		"Ablations":            reflect.ValueOf(rlthf.Ablations),

@@ -9,8 +9,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["github.com/golign/golign/alignment/synth/synth"] = map[string]reflect.Value{
+func table_github_com_golign_golign_alignment_synth() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"AgreementFeature": reflect.ValueOf(constant.MakeFromLiteral("1", token.INT, 0)),
 		"ChosenLower":      reflect.ValueOf(synth.ChosenLower),

@@ -9,8 +9,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["github.com/golign/golign/alignment/tasks/tasks"] = map[string]reflect.Value{
+func table_github_com_golign_golign_alignment_tasks() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Alphabet":          reflect.ValueOf(tasks.Alphabet),
 		"BeConcise":         reflect.ValueOf(constant.MakeFromLiteral("\"Be concise.\"", token.STRING, 0)),

@@ -9,8 +9,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["github.com/golign/golign/alignment/textfeat/textfeat"] = map[string]reflect.Value{
+func table_github_com_golign_golign_alignment_textfeat() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"LengthIndex": reflect.ValueOf(constant.MakeFromLiteral("0", token.INT, 0)),
 		"New":         reflect.ValueOf(textfeat.New),

@@ -7,8 +7,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["github.com/golign/golign/alignment/tokenizer/tokenizer"] = map[string]reflect.Value{
+func table_github_com_golign_golign_alignment_tokenizer() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Load":     reflect.ValueOf(tokenizer.Load),
 		"NewChar":  reflect.ValueOf(tokenizer.NewChar),

@@ -7,8 +7,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["github.com/golign/golign/alignment/transformer/transformer"] = map[string]reflect.Value{
+func table_github_com_golign_golign_alignment_transformer() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"LearnedPositions":    reflect.ValueOf(transformer.LearnedPositions),
 		"Load":                reflect.ValueOf(transformer.Load),

@@ -9,8 +9,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["github.com/golign/golign/kernel/display/display"] = map[string]reflect.Value{
+func table_github_com_golign_golign_kernel_display() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Bundle":       reflect.ValueOf(display.Bundle),
 		"ClearOutput":  reflect.ValueOf(display.ClearOutput),

@@ -11,8 +11,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["go/ast/ast"] = map[string]reflect.Value{
+func table_go_ast() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Bad":                        reflect.ValueOf(ast.Bad),
 		"Con":                        reflect.ValueOf(ast.Con),

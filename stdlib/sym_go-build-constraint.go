@@ -10,8 +10,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["go/build/constraint/constraint"] = map[string]reflect.Value{
+func table_go_build_constraint() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"GoVersion":      reflect.ValueOf(constraint.GoVersion),
 		"IsGoBuild":      reflect.ValueOf(constraint.IsGoBuild),

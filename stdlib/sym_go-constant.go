@@ -10,8 +10,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["go/constant/constant"] = map[string]reflect.Value{
+func table_go_constant() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"BinaryOp":        reflect.ValueOf(constant.BinaryOp),
 		"BitLen":          reflect.ValueOf(constant.BitLen),

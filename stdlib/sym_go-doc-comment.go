@@ -10,8 +10,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["go/doc/comment/comment"] = map[string]reflect.Value{
+func table_go_doc_comment() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"DefaultLookupPackage": reflect.ValueOf(comment.DefaultLookupPackage),
 

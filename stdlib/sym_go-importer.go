@@ -10,8 +10,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["go/importer/importer"] = map[string]reflect.Value{
+func table_go_importer() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Default":     reflect.ValueOf(importer.Default),
 		"For":         reflect.ValueOf(importer.For),

@@ -10,8 +10,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["go/parser/parser"] = map[string]reflect.Value{
+func table_go_parser() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"AllErrors":            reflect.ValueOf(parser.AllErrors),
 		"DeclarationErrors":    reflect.ValueOf(parser.DeclarationErrors),

@@ -11,8 +11,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["go/token/token"] = map[string]reflect.Value{
+func table_go_token() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"ADD":            reflect.ValueOf(token.ADD),
 		"ADD_ASSIGN":     reflect.ValueOf(token.ADD_ASSIGN),

@@ -11,8 +11,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["go/types/types"] = map[string]reflect.Value{
+func table_go_types() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"AssertableTo":            reflect.ValueOf(types.AssertableTo),
 		"AssignableTo":            reflect.ValueOf(types.AssignableTo),

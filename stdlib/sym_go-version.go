@@ -10,8 +10,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["go/version/version"] = map[string]reflect.Value{
+func table_go_version() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Compare": reflect.ValueOf(version.Compare),
 		"IsValid": reflect.ValueOf(version.IsValid),

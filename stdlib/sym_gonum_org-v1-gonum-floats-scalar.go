@@ -7,8 +7,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["gonum.org/v1/gonum/floats/scalar/scalar"] = map[string]reflect.Value{
+func table_gonum_org_v1_gonum_floats_scalar() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"EqualWithinAbs":      reflect.ValueOf(scalar.EqualWithinAbs),
 		"EqualWithinAbsOrRel": reflect.ValueOf(scalar.EqualWithinAbsOrRel),

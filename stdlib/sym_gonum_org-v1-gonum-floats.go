@@ -7,8 +7,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["gonum.org/v1/gonum/floats/floats"] = map[string]reflect.Value{
+func table_gonum_org_v1_gonum_floats() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Add":               reflect.ValueOf(floats.Add),
 		"AddConst":          reflect.ValueOf(floats.AddConst),

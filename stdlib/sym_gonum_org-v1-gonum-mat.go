@@ -12,8 +12,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["gonum.org/v1/gonum/mat/mat"] = map[string]reflect.Value{
+func table_gonum_org_v1_gonum_mat() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"CEqual":                 reflect.ValueOf(mat.CEqual),
 		"CEqualApprox":           reflect.ValueOf(mat.CEqualApprox),

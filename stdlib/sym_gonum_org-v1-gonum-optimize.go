@@ -7,8 +7,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["gonum.org/v1/gonum/optimize/optimize"] = map[string]reflect.Value{
+func table_gonum_org_v1_gonum_optimize() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"ArmijoConditionMet":       reflect.ValueOf(optimize.ArmijoConditionMet),
 		"ErrLinesearcherBound":     reflect.ValueOf(&optimize.ErrLinesearcherBound).Elem(),

@@ -7,8 +7,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["gonum.org/v1/gonum/stat/combin/combin"] = map[string]reflect.Value{
+func table_gonum_org_v1_gonum_stat_combin() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Binomial":                reflect.ValueOf(combin.Binomial),
 		"Card":                    reflect.ValueOf(combin.Card),

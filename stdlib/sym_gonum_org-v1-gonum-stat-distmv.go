@@ -8,8 +8,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["gonum.org/v1/gonum/stat/distmv/distmv"] = map[string]reflect.Value{
+func table_gonum_org_v1_gonum_stat_distmv() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"NewDirichlet":            reflect.ValueOf(distmv.NewDirichlet),
 		"NewNormal":               reflect.ValueOf(distmv.NewNormal),

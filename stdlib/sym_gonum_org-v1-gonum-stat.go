@@ -7,8 +7,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["gonum.org/v1/gonum/stat/stat"] = map[string]reflect.Value{
+func table_gonum_org_v1_gonum_stat() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Bhattacharyya":         reflect.ValueOf(stat.Bhattacharyya),
 		"BivariateMoment":       reflect.ValueOf(stat.BivariateMoment),

@@ -7,8 +7,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["gonum.org/v1/plot/font/font"] = map[string]reflect.Value{
+func table_gonum_org_v1_plot_font() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Centimeter":   reflect.ValueOf(font.Centimeter),
 		"DefaultCache": reflect.ValueOf(&font.DefaultCache).Elem(),

@@ -7,8 +7,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["gonum.org/v1/plot/palette/moreland/moreland"] = map[string]reflect.Value{
+func table_gonum_org_v1_plot_palette_moreland() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"BlackBody":          reflect.ValueOf(moreland.BlackBody),
 		"ExtendedBlackBody":  reflect.ValueOf(moreland.ExtendedBlackBody),

@@ -8,8 +8,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["gonum.org/v1/plot/palette/palette"] = map[string]reflect.Value{
+func table_gonum_org_v1_plot_palette() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Blue":         reflect.ValueOf(palette.Blue),
 		"Cyan":         reflect.ValueOf(palette.Cyan),

@@ -7,8 +7,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["gonum.org/v1/plot/plotter/plotter"] = map[string]reflect.Value{
+func table_gonum_org_v1_plot_plotter() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"CheckFloats":              reflect.ValueOf(plotter.CheckFloats),
 		"CopyValues":               reflect.ValueOf(plotter.CopyValues),

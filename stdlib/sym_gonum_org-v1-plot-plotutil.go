@@ -7,8 +7,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["gonum.org/v1/plot/plotutil/plotutil"] = map[string]reflect.Value{
+func table_gonum_org_v1_plot_plotutil() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"AddBoxPlots":         reflect.ValueOf(plotutil.AddBoxPlots),
 		"AddErrorBars":        reflect.ValueOf(plotutil.AddErrorBars),

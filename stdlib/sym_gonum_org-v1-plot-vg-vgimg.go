@@ -9,8 +9,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["gonum.org/v1/plot/vg/vgimg/vgimg"] = map[string]reflect.Value{
+func table_gonum_org_v1_plot_vg_vgimg() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"DefaultDPI":          reflect.ValueOf(constant.MakeFromLiteral("96", token.INT, 0)),
 		"DefaultHeight":       reflect.ValueOf(vgimg.DefaultHeight),

@@ -7,8 +7,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["gonum.org/v1/plot/vg/vgsvg/vgsvg"] = map[string]reflect.Value{
+func table_gonum_org_v1_plot_vg_vgsvg() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"DefaultHeight": reflect.ValueOf(vgsvg.DefaultHeight),
 		"DefaultWidth":  reflect.ValueOf(vgsvg.DefaultWidth),

@@ -13,8 +13,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["gonum.org/v1/plot/vg/vg"] = map[string]reflect.Value{
+func table_gonum_org_v1_plot_vg() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"ArcComp":     reflect.ValueOf(constant.MakeFromLiteral("2", token.INT, 0)),
 		"Centimeter":  reflect.ValueOf(vg.Centimeter),

@@ -10,8 +10,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["hash/fnv/fnv"] = map[string]reflect.Value{
+func table_hash_fnv() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"New128":  reflect.ValueOf(fnv.New128),
 		"New128a": reflect.ValueOf(fnv.New128a),

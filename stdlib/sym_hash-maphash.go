@@ -10,8 +10,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["hash/maphash/maphash"] = map[string]reflect.Value{
+func table_hash_maphash() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Bytes":    reflect.ValueOf(maphash.Bytes),
 		"MakeSeed": reflect.ValueOf(maphash.MakeSeed),

@@ -10,8 +10,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["hash/hash"] = map[string]reflect.Value{
+func table_hash() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// type definitions
 		"Cloner": reflect.ValueOf((*hash.Cloner)(nil)),
 		"Hash":   reflect.ValueOf((*hash.Hash)(nil)),

@@ -10,8 +10,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["html/template/template"] = map[string]reflect.Value{
+func table_html_template() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"ErrAmbigContext":      reflect.ValueOf(template.ErrAmbigContext),
 		"ErrBadHTML":           reflect.ValueOf(template.ErrBadHTML),

@@ -10,8 +10,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["image/color/palette/palette"] = map[string]reflect.Value{
+func table_image_color_palette() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Plan9":   reflect.ValueOf(&palette.Plan9).Elem(),
 		"WebSafe": reflect.ValueOf(&palette.WebSafe).Elem(),

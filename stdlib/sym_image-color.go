@@ -10,8 +10,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["image/color/color"] = map[string]reflect.Value{
+func table_image_color() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Alpha16Model": reflect.ValueOf(&color.Alpha16Model).Elem(),
 		"AlphaModel":   reflect.ValueOf(&color.AlphaModel).Elem(),

@@ -10,8 +10,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["index/suffixarray/suffixarray"] = map[string]reflect.Value{
+func table_index_suffixarray() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"New": reflect.ValueOf(suffixarray.New),
 

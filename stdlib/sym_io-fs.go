@@ -11,8 +11,8 @@ import (
 	"time"
 )
 
-func init() {
-	Symbols["io/fs/fs"] = map[string]reflect.Value{
+func table_io_fs() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"ErrClosed":          reflect.ValueOf(&fs.ErrClosed).Elem(),
 		"ErrExist":           reflect.ValueOf(&fs.ErrExist).Elem(),

@@ -10,8 +10,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["io/ioutil/ioutil"] = map[string]reflect.Value{
+func table_io_ioutil() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Discard":   reflect.ValueOf(&ioutil.Discard).Elem(),
 		"NopCloser": reflect.ValueOf(ioutil.NopCloser),

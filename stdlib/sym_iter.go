@@ -9,6 +9,6 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["iter/iter"] = map[string]reflect.Value{}
+func table_iter() map[string]reflect.Value {
+	return map[string]reflect.Value{}
 }

@@ -13,8 +13,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["log/slog/slog"] = map[string]reflect.Value{
+func table_log_slog() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Any":               reflect.ValueOf(slog.Any),
 		"AnyValue":          reflect.ValueOf(slog.AnyValue),

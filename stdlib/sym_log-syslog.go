@@ -10,8 +10,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["log/syslog/syslog"] = map[string]reflect.Value{
+func table_log_syslog() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Dial":         reflect.ValueOf(syslog.Dial),
 		"LOG_ALERT":    reflect.ValueOf(syslog.LOG_ALERT),

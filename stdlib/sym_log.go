@@ -12,8 +12,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["log/log"] = map[string]reflect.Value{
+func table_log() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Default":       reflect.ValueOf(log.Default),
 		"Fatal":         reflect.ValueOf(logFatal),

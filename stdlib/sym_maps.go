@@ -9,6 +9,6 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["maps/maps"] = map[string]reflect.Value{}
+func table_maps() map[string]reflect.Value {
+	return map[string]reflect.Value{}
 }

@@ -12,8 +12,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["math/big/big"] = map[string]reflect.Value{
+func table_math_big() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Above":         reflect.ValueOf(big.Above),
 		"AwayFromZero":  reflect.ValueOf(big.AwayFromZero),

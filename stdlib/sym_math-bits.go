@@ -12,8 +12,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["math/bits/bits"] = map[string]reflect.Value{
+func table_math_bits() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Add":             reflect.ValueOf(bits.Add),
 		"Add32":           reflect.ValueOf(bits.Add32),

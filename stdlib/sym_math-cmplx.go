@@ -10,8 +10,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["math/cmplx/cmplx"] = map[string]reflect.Value{
+func table_math_cmplx() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Abs":   reflect.ValueOf(cmplx.Abs),
 		"Acos":  reflect.ValueOf(cmplx.Acos),

@@ -10,8 +10,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["mime/multipart/multipart"] = map[string]reflect.Value{
+func table_mime_multipart() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"ErrMessageTooLarge":     reflect.ValueOf(&multipart.ErrMessageTooLarge).Elem(),
 		"FileContentDisposition": reflect.ValueOf(multipart.FileContentDisposition),

@@ -10,8 +10,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["net/http/cookiejar/cookiejar"] = map[string]reflect.Value{
+func table_net_http_cookiejar() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"New": reflect.ValueOf(cookiejar.New),
 

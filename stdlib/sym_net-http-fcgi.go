@@ -10,8 +10,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["net/http/fcgi/fcgi"] = map[string]reflect.Value{
+func table_net_http_fcgi() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"ErrConnClosed":     reflect.ValueOf(&fcgi.ErrConnClosed).Elem(),
 		"ErrRequestAborted": reflect.ValueOf(&fcgi.ErrRequestAborted).Elem(),

@@ -12,8 +12,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["net/http/httptest/httptest"] = map[string]reflect.Value{
+func table_net_http_httptest() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"DefaultRemoteAddr":     reflect.ValueOf(constant.MakeFromLiteral("\"1.2.3.4\"", token.STRING, 0)),
 		"NewRecorder":           reflect.ValueOf(httptest.NewRecorder),

@@ -10,8 +10,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["net/http/httputil/httputil"] = map[string]reflect.Value{
+func table_net_http_httputil() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"DumpRequest":               reflect.ValueOf(httputil.DumpRequest),
 		"DumpRequestOut":            reflect.ValueOf(httputil.DumpRequestOut),

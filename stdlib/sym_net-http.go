@@ -16,8 +16,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["net/http/http"] = map[string]reflect.Value{
+func table_net_http() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"AllowQuerySemicolons":                reflect.ValueOf(http.AllowQuerySemicolons),
 		"CanonicalHeaderKey":                  reflect.ValueOf(http.CanonicalHeaderKey),

@@ -10,8 +10,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["net/netip/netip"] = map[string]reflect.Value{
+func table_net_netip() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"AddrFrom16":              reflect.ValueOf(netip.AddrFrom16),
 		"AddrFrom4":               reflect.ValueOf(netip.AddrFrom4),

@@ -10,8 +10,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["net/rpc/jsonrpc/jsonrpc"] = map[string]reflect.Value{
+func table_net_rpc_jsonrpc() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Dial":           reflect.ValueOf(jsonrpc.Dial),
 		"NewClient":      reflect.ValueOf(jsonrpc.NewClient),

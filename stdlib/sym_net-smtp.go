@@ -10,8 +10,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["net/smtp/smtp"] = map[string]reflect.Value{
+func table_net_smtp() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"CRAMMD5Auth": reflect.ValueOf(smtp.CRAMMD5Auth),
 		"Dial":        reflect.ValueOf(smtp.Dial),

@@ -10,8 +10,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["net/url/url"] = map[string]reflect.Value{
+func table_net_url() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"JoinPath":        reflect.ValueOf(url.JoinPath),
 		"Parse":           reflect.ValueOf(url.Parse),

@@ -13,8 +13,8 @@ import (
 	"time"
 )
 
-func init() {
-	Symbols["net/net"] = map[string]reflect.Value{
+func table_net() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"CIDRMask":                   reflect.ValueOf(net.CIDRMask),
 		"DefaultResolver":            reflect.ValueOf(&net.DefaultResolver).Elem(),

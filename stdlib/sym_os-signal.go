@@ -10,8 +10,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["os/signal/signal"] = map[string]reflect.Value{
+func table_os_signal() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Ignore":        reflect.ValueOf(signal.Ignore),
 		"Ignored":       reflect.ValueOf(signal.Ignored),

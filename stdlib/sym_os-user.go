@@ -10,8 +10,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["os/user/user"] = map[string]reflect.Value{
+func table_os_user() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Current":       reflect.ValueOf(user.Current),
 		"Lookup":        reflect.ValueOf(user.Lookup),

@@ -14,8 +14,8 @@ import (
 	"time"
 )
 
-func init() {
-	Symbols["os/os"] = map[string]reflect.Value{
+func table_os() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Args":                reflect.ValueOf(&os.Args).Elem(),
 		"Chdir":               reflect.ValueOf(os.Chdir),

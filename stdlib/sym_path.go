@@ -10,8 +10,8 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["path/path"] = map[string]reflect.Value{
+func table_path() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Base":          reflect.ValueOf(path.Base),
 		"Clean":         reflect.ValueOf(path.Clean),

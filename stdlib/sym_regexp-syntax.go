@@ -10,8 +10,8 @@ import (
 	"regexp/syntax"
 )
 
-func init() {
-	Symbols["regexp/syntax/syntax"] = map[string]reflect.Value{
+func table_regexp_syntax() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"ClassNL":                  reflect.ValueOf(syntax.ClassNL),
 		"Compile":                  reflect.ValueOf(syntax.Compile),

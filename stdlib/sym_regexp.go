@@ -10,8 +10,8 @@ import (
 	"regexp"
 )
 
-func init() {
-	Symbols["regexp/regexp"] = map[string]reflect.Value{
+func table_regexp() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Compile":          reflect.ValueOf(regexp.Compile),
 		"CompilePOSIX":     reflect.ValueOf(regexp.CompilePOSIX),

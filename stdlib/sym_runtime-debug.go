@@ -10,8 +10,8 @@ import (
 	"runtime/debug"
 )
 
-func init() {
-	Symbols["runtime/debug/debug"] = map[string]reflect.Value{
+func table_runtime_debug() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"FreeOSMemory":    reflect.ValueOf(debug.FreeOSMemory),
 		"ParseBuildInfo":  reflect.ValueOf(debug.ParseBuildInfo),

@@ -10,8 +10,8 @@ import (
 	"runtime/metrics"
 )
 
-func init() {
-	Symbols["runtime/metrics/metrics"] = map[string]reflect.Value{
+func table_runtime_metrics() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"All":                  reflect.ValueOf(metrics.All),
 		"KindBad":              reflect.ValueOf(metrics.KindBad),

@@ -10,8 +10,8 @@ import (
 	"runtime/pprof"
 )
 
-func init() {
-	Symbols["runtime/pprof/pprof"] = map[string]reflect.Value{
+func table_runtime_pprof() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Do":                 reflect.ValueOf(pprof.Do),
 		"ForLabels":          reflect.ValueOf(pprof.ForLabels),

@@ -10,8 +10,8 @@ import (
 	"runtime/trace"
 )
 
-func init() {
-	Symbols["runtime/trace/trace"] = map[string]reflect.Value{
+func table_runtime_trace() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"IsEnabled":         reflect.ValueOf(trace.IsEnabled),
 		"Log":               reflect.ValueOf(trace.Log),

@@ -12,8 +12,8 @@ import (
 	"runtime"
 )
 
-func init() {
-	Symbols["runtime/runtime"] = map[string]reflect.Value{
+func table_runtime() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"BlockProfile":            reflect.ValueOf(runtime.BlockProfile),
 		"Breakpoint":              reflect.ValueOf(runtime.Breakpoint),

@@ -9,6 +9,6 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["slices/slices"] = map[string]reflect.Value{}
+func table_slices() map[string]reflect.Value {
+	return map[string]reflect.Value{}
 }

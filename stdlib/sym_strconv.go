@@ -12,8 +12,8 @@ import (
 	"strconv"
 )
 
-func init() {
-	Symbols["strconv/strconv"] = map[string]reflect.Value{
+func table_strconv() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"AppendBool":               reflect.ValueOf(strconv.AppendBool),
 		"AppendFloat":              reflect.ValueOf(strconv.AppendFloat),

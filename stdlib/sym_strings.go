@@ -10,8 +10,8 @@ import (
 	"strings"
 )
 
-func init() {
-	Symbols["strings/strings"] = map[string]reflect.Value{
+func table_strings() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Clone":          reflect.ValueOf(strings.Clone),
 		"Compare":        reflect.ValueOf(strings.Compare),

@@ -10,8 +10,8 @@ import (
 	"structs"
 )
 
-func init() {
-	Symbols["structs/structs"] = map[string]reflect.Value{
+func table_structs() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// type definitions
 		"HostLayout": reflect.ValueOf((*structs.HostLayout)(nil)),
 	}

@@ -10,8 +10,8 @@ import (
 	"sync/atomic"
 )
 
-func init() {
-	Symbols["sync/atomic/atomic"] = map[string]reflect.Value{
+func table_sync_atomic() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"AddInt32":              reflect.ValueOf(atomic.AddInt32),
 		"AddInt64":              reflect.ValueOf(atomic.AddInt64),

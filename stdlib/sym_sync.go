@@ -10,8 +10,8 @@ import (
 	"sync"
 )
 
-func init() {
-	Symbols["sync/sync"] = map[string]reflect.Value{
+func table_sync() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"NewCond":  reflect.ValueOf(sync.NewCond),
 		"OnceFunc": reflect.ValueOf(sync.OnceFunc),

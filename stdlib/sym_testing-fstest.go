@@ -10,8 +10,8 @@ import (
 	"testing/fstest"
 )
 
-func init() {
-	Symbols["testing/fstest/fstest"] = map[string]reflect.Value{
+func table_testing_fstest() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"TestFS": reflect.ValueOf(fstest.TestFS),
 

@@ -10,8 +10,8 @@ import (
 	"testing/iotest"
 )
 
-func init() {
-	Symbols["testing/iotest/iotest"] = map[string]reflect.Value{
+func table_testing_iotest() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"DataErrReader":  reflect.ValueOf(iotest.DataErrReader),
 		"ErrReader":      reflect.ValueOf(iotest.ErrReader),

@@ -11,8 +11,8 @@ import (
 	"testing/quick"
 )
 
-func init() {
-	Symbols["testing/quick/quick"] = map[string]reflect.Value{
+func table_testing_quick() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Check":      reflect.ValueOf(quick.Check),
 		"CheckEqual": reflect.ValueOf(quick.CheckEqual),

@@ -10,8 +10,8 @@ import (
 	"testing/slogtest"
 )
 
-func init() {
-	Symbols["testing/slogtest/slogtest"] = map[string]reflect.Value{
+func table_testing_slogtest() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Run":         reflect.ValueOf(slogtest.Run),
 		"TestHandler": reflect.ValueOf(slogtest.TestHandler),

@@ -10,8 +10,8 @@ import (
 	"testing/synctest"
 )
 
-func init() {
-	Symbols["testing/synctest/synctest"] = map[string]reflect.Value{
+func table_testing_synctest() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Test": reflect.ValueOf(synctest.Test),
 		"Wait": reflect.ValueOf(synctest.Wait),

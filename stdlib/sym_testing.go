@@ -12,8 +12,8 @@ import (
 	"testing"
 )
 
-func init() {
-	Symbols["testing/testing"] = map[string]reflect.Value{
+func table_testing() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"AllocsPerRun":  reflect.ValueOf(testing.AllocsPerRun),
 		"Benchmark":     reflect.ValueOf(testing.Benchmark),

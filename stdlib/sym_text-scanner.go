@@ -12,8 +12,8 @@ import (
 	"text/scanner"
 )
 
-func init() {
-	Symbols["text/scanner/scanner"] = map[string]reflect.Value{
+func table_text_scanner() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"Char":           reflect.ValueOf(constant.MakeFromLiteral("-5", token.INT, 0)),
 		"Comment":        reflect.ValueOf(constant.MakeFromLiteral("-8", token.INT, 0)),

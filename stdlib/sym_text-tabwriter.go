@@ -12,8 +12,8 @@ import (
 	"text/tabwriter"
 )
 
-func init() {
-	Symbols["text/tabwriter/tabwriter"] = map[string]reflect.Value{
+func table_text_tabwriter() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"AlignRight":          reflect.ValueOf(tabwriter.AlignRight),
 		"Debug":               reflect.ValueOf(tabwriter.Debug),

@@ -10,8 +10,8 @@ import (
 	"text/template/parse"
 )
 
-func init() {
-	Symbols["text/template/parse/parse"] = map[string]reflect.Value{
+func table_text_template_parse() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"IsEmptyTree":    reflect.ValueOf(parse.IsEmptyTree),
 		"New":            reflect.ValueOf(parse.New),

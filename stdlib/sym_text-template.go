@@ -10,8 +10,8 @@ import (
 	"text/template"
 )
 
-func init() {
-	Symbols["text/template/template"] = map[string]reflect.Value{
+func table_text_template() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"HTMLEscape":       reflect.ValueOf(template.HTMLEscape),
 		"HTMLEscapeString": reflect.ValueOf(template.HTMLEscapeString),

@@ -10,8 +10,8 @@ import (
 	"unicode/utf16"
 )
 
-func init() {
-	Symbols["unicode/utf16/utf16"] = map[string]reflect.Value{
+func table_unicode_utf16() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"AppendRune":  reflect.ValueOf(utf16.AppendRune),
 		"Decode":      reflect.ValueOf(utf16.Decode),

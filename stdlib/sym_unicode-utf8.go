@@ -12,8 +12,8 @@ import (
 	"unicode/utf8"
 )
 
-func init() {
-	Symbols["unicode/utf8/utf8"] = map[string]reflect.Value{
+func table_unicode_utf8() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"AppendRune":             reflect.ValueOf(utf8.AppendRune),
 		"DecodeLastRune":         reflect.ValueOf(utf8.DecodeLastRune),

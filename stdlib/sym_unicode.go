@@ -12,8 +12,8 @@ import (
 	"unicode"
 )
 
-func init() {
-	Symbols["unicode/unicode"] = map[string]reflect.Value{
+func table_unicode() map[string]reflect.Value {
+	return map[string]reflect.Value{
 		// function, constant and variable definitions
 		"ASCII_Hex_Digit":                    reflect.ValueOf(&unicode.ASCII_Hex_Digit).Elem(),
 		"Adlam":                              reflect.ValueOf(&unicode.Adlam).Elem(),

@@ -9,6 +9,6 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["unique/unique"] = map[string]reflect.Value{}
+func table_unique() map[string]reflect.Value {
+	return map[string]reflect.Value{}
 }

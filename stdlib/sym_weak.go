@@ -9,6 +9,6 @@ import (
 	"reflect"
 )
 
-func init() {
-	Symbols["weak/weak"] = map[string]reflect.Value{}
+func table_weak() map[string]reflect.Value {
+	return map[string]reflect.Value{}
 }

@@ -4,7 +4,6 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"path"
 	"reflect"
 	"sort"
 	"strings"
@@ -157,8 +156,12 @@ func enclosingCall(code string, off int) int {
 // resolver finds what names and expressions denote, from the session's
 // scope and the cell being edited.
 type resolver struct {
-	scope   Scope
-	symbols map[string]map[string]reflect.Value
+	scope Scope
+	// packages maps the import paths of the compiled packages to their
+	// names.
+	packages map[string]string
+	// tables holds the symbol tables asked of the scope so far.
+	tables map[string]map[string]reflect.Value
 	// imports maps the package names cells use to import paths.
 	imports map[string]string
 	// byName maps package names to the import paths in the symbol
@@ -174,9 +177,10 @@ type resolver struct {
 }
 
 func newResolver(code string, s Scope) *resolver {
-	r := &resolver{scope: s, code: code, imports: map[string]string{}, byName: map[string][]string{}, user: map[string]string{}}
+	r := &resolver{scope: s, code: code, imports: map[string]string{}, byName: map[string][]string{}, user: map[string]string{},
+		tables: map[string]map[string]reflect.Value{}}
 	if s != nil {
-		r.symbols = s.Symbols()
+		r.packages = s.Packages()
 		for _, n := range s.Names() {
 			if n.Kind == KindPackage {
 				r.imports[n.Name] = n.Path
@@ -185,10 +189,8 @@ func newResolver(code string, s Scope) *resolver {
 			}
 		}
 	}
-	for key := range r.symbols {
-		if p, name := path.Dir(key), path.Base(key); p != "." {
-			r.byName[name] = append(r.byName[name], p)
-		}
+	for p, name := range r.packages {
+		r.byName[name] = append(r.byName[name], p)
 	}
 	for _, paths := range r.byName {
 		sort.Strings(paths)
@@ -207,10 +209,8 @@ func newResolver(code string, s Scope) *resolver {
 
 // packageName returns the name of the package at import path p.
 func (r *resolver) packageName(p string) string {
-	for key := range r.symbols {
-		if path.Dir(key) == p {
-			return path.Base(key)
-		}
+	if name, ok := r.packages[p]; ok {
+		return name
 	}
 	return defaultPackageName(p)
 }
@@ -233,12 +233,12 @@ func (r *resolver) packagePath(name string) (string, bool) {
 
 // table returns the symbol table of the package at import path p.
 func (r *resolver) table(p string) map[string]reflect.Value {
-	for key, t := range r.symbols {
-		if path.Dir(key) == p {
-			return t
-		}
+	t, ok := r.tables[p]
+	if !ok && r.scope != nil {
+		t = r.scope.Symbols(p)
+		r.tables[p] = t
 	}
-	return nil
+	return t
 }
 
 // symbolKind tells what a symbol table entry is: yaegi stores types as nil

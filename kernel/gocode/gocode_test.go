@@ -1,7 +1,6 @@
 package gocode
 
 import (
-	"path"
 	"reflect"
 	"slices"
 	"strings"
@@ -48,8 +47,12 @@ func (s fakeScope) TypeOf(name string) (reflect.Type, bool) {
 	return t, ok
 }
 
-func (s fakeScope) Symbols() map[string]map[string]reflect.Value { return stdlib.Symbols }
-func (s fakeScope) Sources() []string                            { return s.sources }
+func (s fakeScope) Packages() map[string]string { return stdlib.Packages() }
+func (s fakeScope) Symbols(p string) map[string]reflect.Value {
+	t, _ := stdlib.Table(p)
+	return t
+}
+func (s fakeScope) Sources() []string { return s.sources }
 
 var session = fakeScope{
 	imports: map[string]string{"fmt": "fmt", "mat": "gonum.org/v1/gonum/mat", "plot": "gonum.org/v1/plot"},
@@ -217,11 +220,8 @@ func TestLookupCoversSymbolTables(t *testing.T) {
 	// Every function and type of every package in the symbol tables has
 	// an entry in the documentation database.
 	var missing []string
-	for key, table := range stdlib.Symbols {
-		p := path.Dir(key)
-		if p == "." {
-			continue
-		}
+	for p := range stdlib.Packages() {
+		table, _ := stdlib.Table(p)
 		if _, ok := Lookup(p, ""); !ok {
 			missing = append(missing, p)
 			continue

@@ -44,9 +44,12 @@ type Scope interface {
 	// TypeOf returns the type of the value of a variable, constant or
 	// function name declared by a cell, and false when it is unknown.
 	TypeOf(name string) (reflect.Type, bool)
-	// Symbols returns the symbol tables of the compiled packages cells
-	// can import, keyed "importpath/pkgname" (stdlib.Symbols).
-	Symbols() map[string]map[string]reflect.Value
+	// Packages maps the import paths of the compiled packages cells can
+	// import to their package names.
+	Packages() map[string]string
+	// Symbols returns the symbol table of the compiled package at import
+	// path p as yaegi's extractor writes it (stdlib.Table), or nil.
+	Symbols(p string) map[string]reflect.Value
 	// Sources returns the source of the cells run so far, oldest first,
 	// from which Inspect shows the declaration and doc comment of the
 	// user's functions and types.

@@ -75,6 +75,8 @@ func (c scope) TypeOf(name string) (reflect.Type, bool) {
 	return c.s.globalType(name)
 }
 
-func (c scope) Symbols() map[string]map[string]reflect.Value { return c.s.symbols }
+func (c scope) Packages() map[string]string { return c.s.pkgNames }
+
+func (c scope) Symbols(p string) map[string]reflect.Value { return c.s.table(p) }
 
 func (c scope) Sources() []string { return c.s.sources }

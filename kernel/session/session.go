@@ -63,7 +63,6 @@ import (
 	"go/parser"
 	"go/token"
 	"os"
-	"path"
 	"reflect"
 	"runtime"
 	"sort"
@@ -84,9 +83,11 @@ const Version = "0.1.0"
 // Options configures a Session. The zero value works.
 type Options struct {
 	// Symbols are the compiled packages cells can import, as symbol tables
-	// extracted by yaegi ("importpath/name" → symbol → value). If nil,
-	// stdlib.Symbols is used: Go's standard library, gonum, gonum/plot,
-	// kernel/display and the alignment library.
+	// extracted by yaegi ("importpath/name" → symbol → value), all used by
+	// every interpreter. If nil, the tables of package stdlib are used (Go's
+	// standard library, gonum, gonum/plot, kernel/display and the
+	// alignment library), each loaded when a cell first imports its
+	// package.
 	Symbols map[string]map[string]reflect.Value
 	// Args is os.Args as cells see it; if nil it is {"golign"}.
 	Args []string
@@ -95,14 +96,15 @@ type Options struct {
 // Session runs Go cells. It is safe for concurrent use: calls are
 // serialised.
 type Session struct {
-	opts    Options
+	opts Options
+	// symbols are Options.Symbols, or nil for the tables of stdlib.
 	symbols interp.Exports
 	// pkgNames maps the import paths of the compiled packages to their
 	// package names.
 	pkgNames map[string]string
-	// generics is true once the generic packages of stdlib are compiled
-	// into the interpreter.
-	generics bool
+	// loader gives the interpreter the tables of stdlib as cells import
+	// their packages; nil with Options.Symbols.
+	loader *stdlib.Loader
 
 	mu        sync.Mutex
 	in        *interp.Interpreter
@@ -131,17 +133,7 @@ type Session struct {
 func New(opts Options) (*Session, error) {
 	limitMemory(systemMemory)
 	s := &Session{opts: opts, frames: &panicFrames{}}
-	symbols := opts.Symbols
-	if symbols == nil {
-		symbols = stdlib.Symbols
-	}
-	s.symbols = interp.Exports(symbols)
-	s.pkgNames = map[string]string{}
-	for key := range symbols {
-		if key != "." {
-			s.pkgNames[path.Dir(key)] = path.Base(key)
-		}
-	}
+	s.symbols, s.pkgNames = opts.Symbols, packageNames(opts.Symbols)
 	stdin, err := newStdinFeeder()
 	if err != nil {
 		return nil, err
@@ -175,8 +167,8 @@ func (s *Session) reset() error {
 		Env:          os.Environ(),
 		Unrestricted: true,
 	})
-	if err := in.Use(s.symbols); err != nil {
-		return fmt.Errorf("loading compiled packages: %w", err)
+	if err := s.useSymbols(in); err != nil {
+		return err
 	}
 	if err := in.Use(s.hooks()); err != nil {
 		return fmt.Errorf("loading the session's hooks: %w", err)
@@ -187,7 +179,6 @@ func (s *Session) reset() error {
 		fmt.Fprintf(LogWriter(), "warning: %v; the values computed by top-level statements stay in memory\n", err)
 	}
 	s.releaser = releaser
-	s.generics = false
 	s.imports = map[string]string{}
 	s.declared = map[string]string{}
 	s.sources = nil
@@ -196,28 +187,6 @@ func (s *Session) reset() error {
 	s.funcTypes = map[string]*ast.FuncType{}
 	if err := s.evalPrelude(); err != nil {
 		return fmt.Errorf("compiling the prelude: %w", err)
-	}
-	return nil
-}
-
-// loadGenerics compiles the generic packages slices and maps of package
-// stdlib into the interpreter the first time a cell imports one of them (the
-// interpreter's own are older and incomplete); sessions that never use them
-// do not pay for their compilation in time and memory.
-func (s *Session) loadGenerics(imports []imported) error {
-	if s.generics || s.opts.Symbols != nil {
-		return nil
-	}
-	for _, a := range imports {
-		if a.path == "slices" || a.path == "maps" {
-			for _, src := range stdlib.GenericSources {
-				if _, err := s.in.Compile(src); err != nil {
-					return fmt.Errorf("compiling the generic packages slices and maps: %w", err)
-				}
-			}
-			s.generics = true
-			return nil
-		}
 	}
 	return nil
 }
@@ -623,7 +592,7 @@ func (s *Session) importDecls(ctx context.Context, f *ast.File) error {
 	if len(fresh) == 0 {
 		return nil
 	}
-	if err := s.loadGenerics(added); err != nil {
+	if err := s.loadPackages(added); err != nil {
 		return err
 	}
 	gen := &ast.GenDecl{Tok: token.IMPORT, TokPos: fresh[0].Pos(), Lparen: 1, Rparen: 1}

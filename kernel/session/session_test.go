@@ -367,7 +367,7 @@ func spin() error {
 
 func TestInterruptNativeLoop(t *testing.T) {
 	symbols := map[string]map[string]reflect.Value{}
-	for k, v := range stdlib.Symbols {
+	for k, v := range stdlib.All() {
 		symbols[k] = v
 	}
 	symbols["golign.test/native/native"] = map[string]reflect.Value{"Spin": reflect.ValueOf(spin)}

@@ -1,6 +1,7 @@
 // Command gensymbols regenerates the symbol tables of package stdlib from
-// its package list. Run it through `go generate ./stdlib/...`, which starts
-// it in the stdlib directory:
+// its package list, and their index (tables.go: each package's name, the
+// function building its table and the tables it requires). Run it through
+// `go generate ./stdlib/...`, which starts it in the stdlib directory:
 //
 //	gensymbols [-list packages.txt] [-o dir] [-match regexp]
 //
@@ -9,7 +10,8 @@
 // a change to the alignment library, which takes seconds where the whole
 // list takes minutes). Packages that do not build are skipped with a warning
 // on standard error, and their old symbol files are removed, as are the
-// files of packages no longer listed.
+// files of packages no longer listed. The index always covers every package
+// kept.
 package main
 
 import (
@@ -66,6 +68,9 @@ func run(list, out, match string) error {
 	}
 	removed, err := symgen.RemoveStale(out, keep)
 	if err != nil {
+		return err
+	}
+	if err := symgen.WriteIndex(out, "stdlib", keep); err != nil {
 		return err
 	}
 	sort.Strings(skipped)

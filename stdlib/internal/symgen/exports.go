@@ -21,6 +21,10 @@ type Package struct {
 	// Symbols lists, sorted, the exported names the extractor keeps: all
 	// but generic functions, generic types and constraint interfaces.
 	Symbols []string
+	// Requires lists, sorted, the other packages of the list given to
+	// Exports that declare the exported interface types with methods
+	// that the package's exported API reaches (see Index).
+	Requires []string
 }
 
 // Exports reads the API of pkgs from the compiler's export data, which the
@@ -29,6 +33,24 @@ type Package struct {
 // seconds. It lets a test compare the symbol tables with the current
 // packages without extracting them again.
 func Exports(pkgs []string) (map[string]Package, error) {
+	typed, err := loadTypes(pkgs)
+	if err != nil {
+		return nil, err
+	}
+	listed := make(map[string]bool, len(pkgs))
+	for _, p := range pkgs {
+		listed[p] = true
+	}
+	apis := make(map[string]Package, len(pkgs))
+	for _, p := range pkgs {
+		apis[p] = Package{Name: typed[p].Name(), Symbols: extractedNames(typed[p]), Requires: interfacePackages(typed[p], listed)}
+	}
+	return apis, nil
+}
+
+// loadTypes reads the type information of pkgs from the compiler's export
+// data, found or built by one `go list -export` run.
+func loadTypes(pkgs []string) (map[string]*types.Package, error) {
 	args := append([]string{"list", "-export", "-deps", "-f", "{{.ImportPath}}\t{{.Export}}"}, pkgs...)
 	cmd := exec.Command("go", args...)
 	var stderr bytes.Buffer
@@ -51,15 +73,15 @@ func Exports(pkgs []string) (map[string]Package, error) {
 		return os.Open(file)
 	}
 	imp := importer.ForCompiler(token.NewFileSet(), "gc", lookup)
-	apis := make(map[string]Package, len(pkgs))
+	typed := make(map[string]*types.Package, len(pkgs))
 	for _, p := range pkgs {
 		tp, err := imp.Import(p)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %v", p, err)
 		}
-		apis[p] = Package{Name: tp.Name(), Symbols: extractedNames(tp)}
+		typed[p] = tp
 	}
-	return apis, nil
+	return typed, nil
 }
 
 // extractedNames lists the exported names of p that yaegi's extractor

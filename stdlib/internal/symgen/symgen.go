@@ -2,7 +2,13 @@
 // import path of a package list it runs yaegi's extractor
 // (github.com/traefik/yaegi/extract, the code behind `yaegi extract`) and
 // writes one sym_*.go file, removing the files of packages that left the list
-// or no longer build.
+// or no longer build; then it writes the index of the tables, tables.go.
+//
+// The extractor writes an init function that builds the table when the
+// program starts; the generator turns it into a function (TableFunc) that
+// builds the table when called, and the index maps import paths to those
+// functions, so that a program pays for the tables its interpreters use and
+// not for the others.
 //
 // The package list is a text file with one import path per line. A pattern
 // ending in "/..." stands for every importable, non-main, non-internal
@@ -118,7 +124,8 @@ type Result struct {
 }
 
 // Generate extracts the symbols of pkgs into files of Go package dest
-// written in outDir, resolving import paths as the go command does in the
+// written in outDir, each with the function building the table of its
+// package (TableFunc), resolving import paths as the go command does in the
 // current directory (which must be inside the module). Extractions run in
 // parallel, one per CPU. A package that fails to extract is skipped and
 // reported in the result; only a failure to write a file is an error.
@@ -138,8 +145,12 @@ func Generate(outDir, dest string, pkgs []string) (Result, error) {
 			defer func() { <-sem; wg.Done() }()
 			ext := extract.Extractor{Dest: dest}
 			var buf bytes.Buffer
-			_, err := ext.Extract(p, "", &buf)
-			outs[i] = output{buf.Bytes(), err}
+			if _, err := ext.Extract(p, "", &buf); err != nil {
+				outs[i] = output{err: err}
+				return
+			}
+			src, err := tableFunction(p, buf.Bytes())
+			outs[i] = output{src, err}
 		}()
 	}
 	wg.Wait()

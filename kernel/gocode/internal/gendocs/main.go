@@ -17,7 +17,6 @@ import (
 	"go/token"
 	"os"
 	"os/exec"
-	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -38,10 +37,8 @@ func main() {
 func run(out string) error {
 	// Package builtin documents the predeclared identifiers.
 	pkgs := []string{"builtin"}
-	for key := range stdlib.Symbols {
-		if p := path.Dir(key); p != "." {
-			pkgs = append(pkgs, p)
-		}
+	for p := range stdlib.Packages() {
+		pkgs = append(pkgs, p)
 	}
 	sort.Strings(pkgs)
 	dirs, err := packageFiles(pkgs)
