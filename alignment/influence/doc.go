@@ -78,7 +78,12 @@
 // every Scores call then costs O(q·n·K) instead of O(q·n·D).
 //
 // Training gradients are streamed in blocks and held in memory only when
-// they fit in Config.CacheBytes; scores are blocked matrix products
+// they fit in Config.CacheBytes (and are not the linear model's, which are
+// cheaper to form again than to hold); scores are blocked matrix products
 // S = −(P Jᵀ) diag(−(1−σ(m))) with P = Q H⁻¹ the preconditioned query
-// gradients, computed once per query set.
+// gradients, computed once per query set. The Gauss–Newton accumulation,
+// DataInf and the scores share their blocks among all CPUs, each adding
+// into its own accumulator; the accumulators are summed in a fixed order,
+// so that a computation gives the same result on every run with the same
+// number of CPUs.
 package influence

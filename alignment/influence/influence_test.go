@@ -577,3 +577,47 @@ func TestNonFiniteGradientsAreNamed(t *testing.T) {
 		}
 	}
 }
+
+func TestBlockingDoesNotChangeScores(t *testing.T) {
+	// Blocks shared among CPUs with per-CPU accumulators: the same scores
+	// whatever the block size, and bit for bit the same on every run.
+	g := gradientLike(500, 40, 3)
+	q := gradientLike(7, 40, 4)
+	run := func(method influence.Method, block int) *mat.Dense {
+		f, err := influence.FitGradients(g, []reward.Layer{{Name: "a", Offset: 0, Out: 5, In: 6}, {Name: "b", Offset: 30, Out: 1, In: 10}},
+			influence.Config{Method: method, BlockSize: block})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := f.ScoresOfGradients(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	for _, method := range []influence.Method{influence.DataInf, influence.Identity} {
+		whole := run(method, 500)
+		for _, block := range []int{7, 64, 129} {
+			if s := run(method, block); !mat.EqualApprox(s, whole, 1e-12*mat.Norm(whole, math.Inf(1))) {
+				t.Errorf("%v: blocks of %d change the scores", method, block)
+			}
+			if !mat.Equal(run(method, block), run(method, block)) {
+				t.Errorf("%v: blocks of %d give different scores from run to run", method, block)
+			}
+		}
+	}
+	// Exact influence of a linear model (streamed gradients) and of an MLP
+	// (held gradients), in blocks of 13 pairs against one block.
+	lin, train, query := linearProblem(t, 300, 12, 1, 5)
+	mlp, err := reward.NewMLP([]int{12, 6}, reward.Tanh, 1e-2, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []influence.Model{lin, mlp} {
+		p := influence.Problem{Model: m, Train: train}
+		whole := scores(t, p, influence.Config{BlockSize: 300}, query)
+		if s := scores(t, p, influence.Config{BlockSize: 13}, query); !mat.EqualApprox(s, whole, 1e-10*mat.Norm(whole, math.Inf(1))) {
+			t.Errorf("%T: exact scores change with the block size", m)
+		}
+	}
+}

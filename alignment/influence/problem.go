@@ -158,7 +158,9 @@ type Config struct {
 	BlockSize int
 	// CacheBytes bounds the memory used to hold all training gradients
 	// (default 1 GiB); above it they are recomputed block by block on
-	// every pass.
+	// every pass. The linear model's uncompressed gradients, the feature
+	// differences, are always recomputed: forming them costs no more than
+	// reading a held copy.
 	CacheBytes int
 }
 
