@@ -81,9 +81,11 @@ func WinRate(a, b []float64) (float64, error) {
 // Evaluation is a model's behaviour on held-out questions.
 type Evaluation struct {
 	// Rewards are the ground-truth rewards of the sampled responses, one
-	// per question; Reward is their mean.
+	// per question; Reward is their mean and StdErr its standard error,
+	// sqrt(Σ(r − mean)²/(n(n−1))).
 	Rewards []float64
 	Reward  float64
+	StdErr  float64
 	// KL is the mean over samples of Σ_t KL(π(·|x, y<t) ‖ π_ref(·|x, y<t)),
 	// computed exactly over the vocabulary at every step of the sampled
 	// response: an unbiased estimate of KL(π‖π_ref) when sampling at
@@ -129,6 +131,13 @@ func EvaluateOnTask(p, ref policy.Policy, tok tokenizer.Tokenizer, examples []ta
 	for i := range samples {
 		ev.Reward += ev.Rewards[i] / float64(len(samples))
 		ev.KL += kls[i] / float64(len(samples))
+	}
+	if n := float64(len(samples)); n > 1 {
+		var ss float64
+		for _, r := range ev.Rewards {
+			ss += (r - ev.Reward) * (r - ev.Reward)
+		}
+		ev.StdErr = math.Sqrt(ss / (n * (n - 1)))
 	}
 	return ev, nil
 }

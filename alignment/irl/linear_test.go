@@ -132,3 +132,47 @@ func TestCompareLinear(t *testing.T) {
 		}
 	}
 }
+
+// TestIRFTStageOptimum checks IRFT's stage update in closed form. With a
+// uniform reference, demonstrations from π_E ∝ exp(wᵀφ) and negatives from
+// π_t ∝ exp(θ_tᵀφ), the log-odds of a (demonstration, negative) pair are
+// (w − θ_t)ᵀ(φ_d − φ′), so the self-play loss of a stage run to
+// convergence (step size 2/β², within the loss's curvature) is minimised at θ_{t+1} = θ_t + (w − θ_t)/β: π_{t+1} ∝
+// π_t·(π_E/π_t)^{1/β} (Chen et al. 2024, Theorem 5.4). β < 1 overshoots
+// the expert, β = 1 lands on it, β > 1 approaches it stage by stage.
+func TestIRFTStageOptimum(t *testing.T) {
+	pr, err := NewLinearProblem(50, 6, 3, 11)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := append([]float64(nil), pr.TrueReward...)
+	addScaled(w, pr.TrueReward, 1) // a sharper expert, 2w, for a tighter estimate
+	demos, _, err := ExpertDemos(pr.Reference.WithTheta(w), pr.Reference, 60, 0, 12)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		beta   float64
+		stages int
+		want   float64 // θ_T = want·w
+	}{
+		{1, 1, 1},
+		{0.5, 1, 2},
+		{2, 2, 0.75},
+	}
+	for _, c := range cases {
+		res, err := IRFTLinear(pr.Reference, demos, LinearConfig{Steps: 800 * c.stages, LearningRate: 2 / (c.beta * c.beta), Beta: c.beta, Stages: c.stages, Seed: 13})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := append([]float64(nil), w...)
+		for k := range want {
+			want[k] *= c.want
+		}
+		diff := append([]float64(nil), res.Theta...)
+		addScaled(diff, want, -1)
+		if rel := math.Sqrt(dot(diff, diff) / dot(want, want)); rel > 0.1 {
+			t.Errorf("β %v, T %d: θ = %v, want %v·w = %v (relative error %.3f)", c.beta, c.stages, res.Theta, c.want, want, rel)
+		}
+	}
+}

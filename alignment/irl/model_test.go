@@ -27,43 +27,54 @@ func tinyDemos() *Demonstrations {
 }
 
 // TestSpinGradient compares the self-play loss gradient with a central
-// finite difference of the loss along a random direction.
+// finite difference of the loss along a random direction, with one and
+// with two negatives per demonstration.
 func TestSpinGradient(t *testing.T) {
 	m := tinyModel(t, 1)
 	ref := tinyModel(t, 2)
 	d := tinyDemos()
-	negatives := [][]int{{4, 0}, {5, 5, 0}, {2, 0}}
-	refDemo, _ := policy.LogProbs(ref, d.Contexts, d.Responses)
-	refNeg, _ := policy.LogProbs(ref, d.Contexts, negatives)
-	const beta = 0.8
-	loss, grad, err := spinGradient(m, d.Contexts, d.Responses, negatives, refDemo, refNeg, beta)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lossAt := func(mm *transformer.Model) float64 {
-		cd, _ := policy.LogProbs(mm, d.Contexts, d.Responses)
-		cn, _ := policy.LogProbs(mm, d.Contexts, negatives)
-		var l float64
-		for k := range cd {
-			l += reward.PairLoss(beta*((cd[k]-refDemo[k])-(cn[k]-refNeg[k]))) / float64(len(cd))
+	for _, negatives := range [][][]int{
+		{{4, 0}, {5, 5, 0}, {2, 0}},
+		{{4, 0}, {1, 0}, {5, 5, 0}, {6, 2, 0}, {2, 0}, {3, 3, 3, 0}},
+	} {
+		k := len(negatives) / len(d.Contexts)
+		negContexts := repeatEach(d.Contexts, k)
+		refDemo, _ := policy.LogProbs(ref, d.Contexts, d.Responses)
+		refNeg, _ := policy.LogProbs(ref, negContexts, negatives)
+		const beta = 0.8
+		loss, grad, err := spinGradient(m, d.Contexts, d.Responses, negatives, refDemo, refNeg, beta)
+		if err != nil {
+			t.Fatal(err)
 		}
-		return l
+		lossAt := func(mm *transformer.Model) float64 {
+			cd, _ := policy.LogProbs(mm, d.Contexts, d.Responses)
+			cn, _ := policy.LogProbs(mm, negContexts, negatives)
+			var l float64
+			for q := range cn {
+				i := q / k
+				l += reward.PairLoss(beta*((cd[i]-refDemo[i])-(cn[q]-refNeg[q]))) / float64(len(cn))
+			}
+			return l
+		}
+		if math.Abs(loss-lossAt(m)) > 1e-12 {
+			t.Fatalf("K=%d: loss %v, recomputed %v", k, loss, lossAt(m))
+		}
+		rng := rand.New(rand.NewPCG(3, 4))
+		dir := make([]float64, len(grad))
+		for i := range dir {
+			dir[i] = rng.NormFloat64()
+		}
+		const h = 1e-5
+		plus, minus := m.Clone(), m.Clone()
+		addScaled(plus.Params(), dir, h)
+		addScaled(minus.Params(), dir, -h)
+		fd := (lossAt(plus) - lossAt(minus)) / (2 * h)
+		if an := dot(grad, dir); math.Abs(an-fd) > 1e-6*math.Max(1, math.Abs(fd)) {
+			t.Errorf("K=%d: directional derivative %v, finite difference %v", k, an, fd)
+		}
 	}
-	if math.Abs(loss-lossAt(m)) > 1e-12 {
-		t.Fatalf("loss %v, recomputed %v", loss, lossAt(m))
-	}
-	rng := rand.New(rand.NewPCG(3, 4))
-	dir := make([]float64, len(grad))
-	for i := range dir {
-		dir[i] = rng.NormFloat64()
-	}
-	const h = 1e-5
-	plus, minus := m.Clone(), m.Clone()
-	addScaled(plus.Params(), dir, h)
-	addScaled(minus.Params(), dir, -h)
-	fd := (lossAt(plus) - lossAt(minus)) / (2 * h)
-	if an := dot(grad, dir); math.Abs(an-fd) > 1e-6*math.Max(1, math.Abs(fd)) {
-		t.Errorf("directional derivative %v, finite difference %v", an, fd)
+	if _, _, err := spinGradient(m, d.Contexts, d.Responses, [][]int{{1, 0}}, nil, nil, 0.1); err == nil {
+		t.Error("1 negative for 3 demonstrations: no error")
 	}
 }
 
@@ -108,8 +119,8 @@ func TestMethodsOnTinyModel(t *testing.T) {
 			t.Fatal("seeded IRFT runs differ")
 		}
 	}
-	negatives, _ := sampleResponses(init, d.Contexts, c, c.Seed+1)
-	pairs := &Pairs{Contexts: d.Contexts, Chosen: d.Responses, Rejected: negatives}
+	negatives, _ := sampleResponses(init, repeatEach(d.Contexts, c.samples(1)), c, c.Seed+1)
+	pairs := &Pairs{Contexts: repeatEach(d.Contexts, c.samples(1)), Chosen: repeatEach(d.Responses, c.samples(1)), Rejected: negatives}
 	gap, err := ImplicitRewardGap(irft, init, pairs, 0.1)
 	if err != nil {
 		t.Fatal(err)
@@ -139,12 +150,59 @@ func TestMethodsOnTinyModel(t *testing.T) {
 	if !(rres.Reward[0] > 0) {
 		t.Errorf("RFT reward weights %v: the demonstrations' token 3 should be rewarded", rres.Reward)
 	}
+	// The policy step follows the learnt reward: samples say token 3 more often.
+	rewarded := func(m *transformer.Model) float64 {
+		ctxs := make([]policy.Context, 300)
+		for i := range ctxs {
+			ctxs[i] = d.Contexts[i%len(d.Contexts)]
+		}
+		out, err := policy.Sample(m, ctxs, policy.SampleConfig{StopTokens: []int{0}, MaxTokens: 6, Seed: 17})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n float64
+		for _, r := range out {
+			f, _ := features(0, r)
+			n += f[0] / float64(len(out))
+		}
+		return n
+	}
+	if before, after := rewarded(init), rewarded(rft); !(after > before) {
+		t.Errorf("RFT: token 3 per sample %v → %v, want more", before, after)
+	}
+	if _, err := RFT(init.Clone(), d, features, Config{Samples: 1}); err == nil {
+		t.Error("RFT with one sample per demonstration: no error")
+	}
 
 	if _, err := SFT(init.Clone(), &Demonstrations{Contexts: d.Contexts}, cfg); err == nil {
 		t.Error("responses missing: no error")
 	}
 	if _, err := IRFT(init.Clone(), d, Config{Steps: 2, Stages: 3}); err == nil {
 		t.Error("more stages than steps: no error")
+	}
+}
+
+// TestLeaveOneOut checks the RLOO baseline on groups laid out in a row:
+// each return minus the mean of the others of its group, so every group's
+// advantages sum to zero.
+func TestLeaveOneOut(t *testing.T) {
+	cases := []struct {
+		returns []float64
+		k       int
+		want    []float64
+	}{
+		{[]float64{1, 3}, 2, []float64{-2, 2}},
+		{[]float64{1, 2, 6, 0, 0, 3}, 3, []float64{-3, -1.5, 4.5, -1.5, -1.5, 3}},
+		{[]float64{5, 5, 5, 5}, 4, []float64{0, 0, 0, 0}},
+	}
+	for _, c := range cases {
+		got := leaveOneOut(c.returns, c.k)
+		for i := range got {
+			if math.Abs(got[i]-c.want[i]) > 1e-12 {
+				t.Errorf("leaveOneOut(%v, %d) = %v, want %v", c.returns, c.k, got, c.want)
+				break
+			}
+		}
 	}
 }
 

@@ -29,21 +29,19 @@ type TaskRow struct {
 }
 
 // TaskComparison configures CompareOnTask. Its zero value compares SFT,
-// RFT and IRFT at T = 1, 2, 5 with Config's defaults, evaluating with
+// RFT and IRFT at T = 1, 2, 5, each with Config's defaults, evaluating with
 // samples at temperature 1 under the no-principle reward (helpfulness ×
 // harmlessness).
 type TaskComparison struct {
 	// Stages are the IRFT stage counts compared; nil means 1, 2, 5.
 	Stages []int
-	// Train configures RFT and IRFT, and SFT's steps, batch size and
-	// seed; its Sampling gets the newline as a stop token.
-	Train Config
-	// SFTLearningRate is SFT's peak learning rate, tuned apart from the
-	// pairwise methods' (whose gradients have another scale); 0 means
-	// Config's default, 1e-3.
-	SFTLearningRate float64
+	// SFT, RFT and IRFT configure each method; their learning rates are
+	// tuned apart, since the methods' gradients differ in kind (IRFT's
+	// Stages is set from Stages). Their Sampling gets the newline as a
+	// stop token.
+	SFT, RFT, IRFT Config
 	// Evaluate samples the held-out responses; its StopTokens get the
-	// newline.
+	// newline. The implicit-reward gap uses IRFT's β.
 	Evaluate policy.SampleConfig
 }
 
@@ -69,12 +67,13 @@ func CompareOnTask(initial *transformer.Model, tok tokenizer.Tokenizer, examples
 	if err != nil {
 		return nil, err
 	}
-	train := cfg.Train
-	train.Sampling.StopTokens = append([]int{stop}, train.Sampling.StopTokens...)
+	withStop := func(c Config) Config {
+		c.Sampling.StopTokens = append([]int{stop}, c.Sampling.StopTokens...)
+		return c
+	}
+	sft, rft, irft := withStop(cfg.SFT), withStop(cfg.RFT), withStop(cfg.IRFT)
 	eval := cfg.Evaluate
 	eval.StopTokens = append([]int{stop}, eval.StopTokens...)
-	sft := train
-	sft.LearningRate = cfg.SFTLearningRate
 	stages := cfg.Stages
 	if stages == nil {
 		stages = []int{1, 2, 5}
@@ -87,10 +86,10 @@ func CompareOnTask(initial *transformer.Model, tok tokenizer.Tokenizer, examples
 	runs := []run{
 		{"initial", 0, nil},
 		{"SFT", 0, func(m *transformer.Model) (*Result, error) { return SFT(m, demos, sft) }},
-		{"RFT", 0, func(m *transformer.Model) (*Result, error) { return RFT(m, demos, TaskFeatures(tok, examples), train) }},
+		{"RFT", 0, func(m *transformer.Model) (*Result, error) { return RFT(m, demos, TaskFeatures(tok, examples), rft) }},
 	}
 	for _, t := range stages {
-		c := train
+		c := irft
 		c.Stages = t
 		runs = append(runs, run{"IRFT", t, func(m *transformer.Model) (*Result, error) { return IRFT(m, demos, c) }})
 	}
@@ -108,7 +107,7 @@ func CompareOnTask(initial *transformer.Model, tok tokenizer.Tokenizer, examples
 		if row.Evaluation, err = EvaluateOnTask(m, initial, tok, held, "", eval); err != nil {
 			return nil, err
 		}
-		if row.Gap, err = ImplicitRewardGap(m, initial, pairs, train.beta()); err != nil {
+		if row.Gap, err = ImplicitRewardGap(m, initial, pairs, irft.beta()); err != nil {
 			return nil, err
 		}
 		rows[k] = row
@@ -138,7 +137,7 @@ func (r LinearRow) Label() string { return label(r.Method, r.Stages) }
 // TaskTable formats CompareOnTask's rows as a text table.
 func TaskTable(rows []TaskRow) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-10s %11s %9s %10s %8s %7s %9s\n", "method", "true reward", "forbidden", "win vs SFT", "gap", "gap acc", "KL")
+	fmt.Fprintf(&b, "%-10s %13s %9s %10s %8s %7s %9s\n", "method", "true reward", "forbidden", "win vs SFT", "gap", "gap acc", "KL")
 	for _, r := range rows {
 		forbidden := 0.0
 		for _, s := range r.Evaluation.Responses {
@@ -146,7 +145,7 @@ func TaskTable(rows []TaskRow) string {
 				forbidden += 1 / float64(len(r.Evaluation.Responses))
 			}
 		}
-		fmt.Fprintf(&b, "%-10s %11.3f %9.2f %10.2f %8.3f %7.2f %9.2f\n", r.Label(), r.Evaluation.Reward, forbidden, r.WinRate, r.Gap.Mean, r.Gap.Accuracy, r.Evaluation.KL)
+		fmt.Fprintf(&b, "%-10s %7.3f±%.3f %9.2f %10.2f %8.3f %7.2f %9.2f\n", r.Label(), r.Evaluation.Reward, r.Evaluation.StdErr, forbidden, r.WinRate, r.Gap.Mean, r.Gap.Accuracy, r.Evaluation.KL)
 	}
 	return b.String()
 }
