@@ -235,6 +235,17 @@ func TestLayeredOPORP(t *testing.T) {
 		lo += size
 		first += k
 	}
+	// Norms whose squares overflow or underflow are kept too.
+	for _, scale := range []float64{1e200, 1e-160} {
+		x := make([]float64, 345)
+		for i := range x {
+			x[i] = scale * float64(i%5+1)
+		}
+		y, _ := p.Compress(x)
+		if got, want := floats.Norm(y, 2), floats.Norm(x, 2); math.Abs(got-want) > 1e-12*want {
+			t.Errorf("inputs of scale %g: sketched norm %v, input norm %v", scale, got, want)
+		}
+	}
 	for _, tc := range []struct {
 		blocks []int
 		k      int

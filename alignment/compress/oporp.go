@@ -193,24 +193,37 @@ func (p *OPORP) CompressRowsTo(dst, src *mat.Dense) error {
 		for r := lo; r < hi; r++ {
 			x, y := src.RawRowView(r)[:p.in], dst.RawRowView(r)
 			clear(y)
+			if p.Normalized {
+				p.sketchNormalized(y, x)
+				continue
+			}
 			for i, v := range x {
 				y[p.bin[i]] += p.sign[i] * v
-			}
-			if p.Normalized {
-				p.normalize(y, x)
 			}
 		}
 	})
 }
 
-// normalize rescales each block of the sketch y to the norm of the same
-// block of its input x (a zero sketch of a non-zero block stays zero).
-func (p *OPORP) normalize(y, x []float64) {
+// sketchNormalized writes the sketch of x into y (zeroed) block by block,
+// summing each block's squares in the same pass, and rescales each block of
+// the sketch to the norm of the same block of x (a zero sketch of a
+// non-zero block stays zero).
+func (p *OPORP) sketchNormalized(y, x []float64) {
 	lo, first := 0, 0
 	for b, size := range p.inBlocks {
+		sq := 0.0
+		for i := lo; i < lo+size; i++ {
+			v := x[i]
+			y[p.bin[i]] += p.sign[i] * v
+			sq += v * v
+		}
+		norm := math.Sqrt(sq)
+		if math.IsInf(sq, 0) || (sq < 1e-290 && sq > 0) {
+			norm = floats.Norm(x[lo:lo+size], 2) // squares out of range
+		}
 		seg := y[first : first+p.outBlocks[b]]
 		if ny := floats.Norm(seg, 2); ny > 0 {
-			floats.Scale(floats.Norm(x[lo:lo+size], 2)/ny, seg)
+			floats.Scale(norm/ny, seg)
 		}
 		lo += size
 		first += p.outBlocks[b]

@@ -71,8 +71,13 @@ func newModelSource(p Problem, cfg Config) (*source, error) {
 		}
 	}
 	held := cfg.Method != TrainingLoss && 8*s.n*s.dim <= cfg.cacheBytes() && !cheapGradients(p.Model, cfg)
-	if !held || cfg.Compressor != nil {
+	switch {
+	case !held:
 		s.raws = []*mat.Dense{mat.NewDense(s.block, D, nil)}
+	case cfg.Compressor != nil:
+		// Held sketches pass through a buffer of about 8 MiB of raw
+		// gradients, reused rather than written fresh.
+		s.raws = []*mat.Dense{mat.NewDense(min(s.block, max(16, (1<<20)/D)), D, nil)}
 	}
 	if cfg.Compressor != nil && !held {
 		s.outs = []*mat.Dense{mat.NewDense(s.block, s.dim, nil)}
@@ -116,13 +121,17 @@ func cheapGradients(m Model, cfg Config) bool {
 // only when a compressor sketches them), and drops the buffers.
 func (s *source) hold() error {
 	full := mat.NewDense(s.n, s.dim, nil)
-	t := job.Start("influence: training gradients", s.blocks())
+	step := s.block
+	if s.compressor != nil {
+		step, _ = s.raws[0].Dims()
+	}
+	t := job.Start("influence: training gradients", (s.n+step-1)/step)
 	var err error
-	for start := 0; start < s.n && err == nil; start += s.block {
+	for start := 0; start < s.n && err == nil; start += step {
 		if err = t.Step(1); err != nil {
 			break
 		}
-		b := min(s.block, s.n-start)
+		b := min(step, s.n-start)
 		dst := full.Slice(start, start+b, 0, s.dim).(*mat.Dense)
 		margins := s.margins[start : start+b]
 		if s.compressor == nil {
