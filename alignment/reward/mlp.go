@@ -357,16 +357,31 @@ func (m *MLP) MarginGradients(c *pref.Comparisons, start int, margins []float64,
 	for k, l := range p.layers {
 		for i := 0; i < b; i++ {
 			row := dst.RawRowView(i)[l.Offset : l.Offset+l.Size()]
-			aw, al := p.inputs[k].RawRowView(i), p.inputs[k].RawRowView(b+i)
+			aw, al := p.inputs[k].RawRowView(i)[:l.In], p.inputs[k].RawRowView(b + i)[:l.In]
 			sw, sl := p.grads[k].RawRowView(i), p.grads[k].RawRowView(b+i)
 			for o := 0; o < l.Out; o++ {
-				seg := row[o*l.In : (o+1)*l.In]
-				floats.ScaleTo(seg, sw[o], aw)
-				floats.AddScaled(seg, sl[o], al)
+				outerRow(row[o*l.In:(o+1)*l.In], sw[o], aw, sl[o], al)
 			}
 		}
 	}
 	return nil
+}
+
+// shortRow is the row length below which outerRow runs a plain loop: the
+// assembly kernels' call costs more than they save on short rows.
+const shortRow = 64
+
+// outerRow writes a·x + b·y into dst (one row of s_w ⊗ a_w + s_l ⊗ a_l).
+func outerRow(dst []float64, a float64, x []float64, b float64, y []float64) {
+	if len(dst) >= shortRow {
+		floats.ScaleTo(dst, a, x)
+		floats.AddScaled(dst, b, y)
+		return
+	}
+	x, y = x[:len(dst)], y[:len(dst)]
+	for j := range dst {
+		dst[j] = a*x[j] + b*y[j]
+	}
 }
 
 // PairGradients returns the n×D matrix whose row i is the loss gradient
