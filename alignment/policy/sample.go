@@ -1,10 +1,11 @@
 package policy
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"sort"
+	"slices"
 
 	"github.com/golign/golign/alignment/internal/parallel"
 )
@@ -94,7 +95,13 @@ func Distribution(logits []float64, cfg SampleConfig) []float64 {
 	for i := range order {
 		order[i] = i
 	}
-	sort.SliceStable(order, func(a, b int) bool { return probs[order[a]] > probs[order[b]] })
+	// Most likely first; equal probabilities keep token order.
+	slices.SortFunc(order, func(a, b int) int {
+		if c := cmp.Compare(probs[b], probs[a]); c != 0 {
+			return c
+		}
+		return a - b
+	})
 	keep := len(order)
 	if cfg.TopK > 0 && cfg.TopK < keep {
 		keep = cfg.TopK
