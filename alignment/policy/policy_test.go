@@ -97,6 +97,11 @@ func TestDistributionMasks(t *testing.T) {
 			}
 		}
 	}
+	// Equal probabilities at the top-k boundary: the lower token id stays.
+	tied := Distribution([]float64{0, 1, 1, 0}, SampleConfig{TopK: 1})
+	if tied[1] != 1 || tied[2] != 0 {
+		t.Errorf("top-1 of a tie: got %v, want the lower id, token 1", tied)
+	}
 	// Temperature 2 halves the logits: p ∝ sqrt(p).
 	got := Distribution(logits, SampleConfig{Temperature: 2})
 	var z float64
