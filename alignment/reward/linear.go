@@ -194,8 +194,8 @@ func (m *Linear) PairGradients(c *pref.Comparisons) (*mat.Dense, error) {
 	return pairGradients(m, c)
 }
 
-// objective prepares the training objective of c for m, checking in one
-// pass that every feature difference is finite.
+// objective prepares the training objective of c for m; its evaluations
+// report non-finite features.
 func (m *Linear) objective(c *pref.Comparisons) (*linearObjective, error) {
 	if err := checkComparisons(c, len(m.Theta)); err != nil {
 		return nil, err
@@ -204,7 +204,7 @@ func (m *Linear) objective(c *pref.Comparisons) (*linearObjective, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newLinearObjective(c, w, m.L2)
+	return newLinearObjective(c, w, m.L2), nil
 }
 
 // Objective returns the training objective L(θ) = Σ ŵᵢ ℓᵢ + (λ/2)‖θ‖² on c.

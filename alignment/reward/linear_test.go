@@ -180,9 +180,11 @@ func TestLinearScoresAndMargins(t *testing.T) {
 func TestBadInputIsReported(t *testing.T) {
 	c, _ := rewardtest.Synthetic(10, 3, 1, 4)
 	c.Chosen.Set(4, 2, math.NaN())
-	_, err := reward.TrainLinear(c, reward.LinearConfig{})
-	if err == nil || !strings.Contains(err.Error(), "row 4 column 2") {
-		t.Fatalf("NaN feature: error %v", err)
+	for _, solver := range []reward.Solver{reward.Newton, reward.LBFGS} {
+		_, err := reward.TrainLinear(c, reward.LinearConfig{Solver: solver})
+		if err == nil || !strings.Contains(err.Error(), "row 4 column 2") {
+			t.Fatalf("NaN feature, solver %d: error %v", solver, err)
+		}
 	}
 	// Finite features whose difference overflows are named too.
 	c, _ = rewardtest.Synthetic(10, 3, 1, 4)

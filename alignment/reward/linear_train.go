@@ -140,13 +140,13 @@ type linearObjective struct {
 }
 
 // newLinearObjective prepares L on c (already validated, with normalised
-// weights w) and checks in one pass that every feature difference is finite.
-func newLinearObjective(c *pref.Comparisons, w []float64, l2 float64) (*linearObjective, error) {
+// weights w). Every pass checks the feature differences it forms: the first
+// evaluation reports a non-finite feature.
+func newLinearObjective(c *pref.Comparisons, w []float64, l2 float64) *linearObjective {
 	n, d := c.Len(), c.Dim()
 	rows := min(n, hessianRows(d))
-	o := &linearObjective{c: c, w: w, l2: l2, diff: mat.NewDense(rows, d, nil), scaled: mat.NewDense(rows, d, nil),
+	return &linearObjective{c: c, w: w, l2: l2, diff: mat.NewDense(rows, d, nil), scaled: mat.NewDense(rows, d, nil),
 		margin: make([]float64, n), coef: make([]float64, rows)}
-	return o, o.each(func(int, *mat.Dense) {})
 }
 
 // hessianRows is the number of rows per block of the objective's passes for
@@ -354,6 +354,12 @@ func (o *linearObjective) lbfgs(theta []float64, maxIter int, tol float64) (Line
 		maxIter = 2000
 	}
 	t := job.Start("reward: L-BFGS training", maxIter)
+	// gonum's optimiser takes no errors from the objective: a first
+	// evaluation reports non-finite features before it starts.
+	if _, err := o.evaluate(theta, nil, nil); err != nil {
+		t.Done(err)
+		return LinearFit{}, err
+	}
 	p := optimize.Problem{
 		Func: func(x []float64) float64 { f, _ := o.evaluate(x, nil, nil); return f },
 		Grad: func(grad, x []float64) { o.evaluate(x, grad, nil) },
