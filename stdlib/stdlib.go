@@ -107,34 +107,30 @@ func Load(i *interp.Interpreter) error {
 	return l.generics()
 }
 
-// basePackages are the packages whose tables every Loader starts with:
-// those yaegi adapts to the interpreter when fmt's table is used with them
-// (fmt, log and os print to the interpreter's streams, flag and log get
-// their own instances, math/bits its word size), and cmp, maps and slices,
-// against which yaegi compiles its own generic sources at that moment.
+// basePackages are the packages whose tables a Loader gives with the first
+// import: those yaegi adapts to the interpreter when fmt's table is used
+// with them (fmt, log and os print to the interpreter's streams, flag and
+// log get their own instances, math/bits its word size), and cmp, maps and
+// slices, against which yaegi then compiles its own generic sources.
 var basePackages = []string{"cmp", "flag", "fmt", "log", "maps", "math/bits", "os", "slices"}
 
 // Loader gives an interpreter the symbol tables of the packages its code
 // imports, when it imports them: a table is built and used once per
-// interpreter, with the tables it requires. A Loader is not safe for
-// concurrent use, as the interpreter is not.
+// interpreter, with the tables it requires. The first import also brings
+// the tables of basePackages, with fmt's redirection of printing to the
+// interpreter's standard output, and the interface lists of "." (see
+// mapTypes): an interpreter that imports nothing costs nothing. A Loader is
+// not safe for concurrent use, as the interpreter is not.
 type Loader struct {
 	in           *interp.Interpreter
 	loaded       map[string]bool
 	genericsDone bool
 }
 
-// NewLoader gives the interpreter i the tables of basePackages, which also
-// redirects fmt's printing to i's standard output, and returns the Loader
-// that gives it the others.
-func NewLoader(i *interp.Interpreter) (*Loader, error) {
-	l := &Loader{in: i, loaded: map[string]bool{}}
-	exports := l.missing(basePackages)
-	exports["."] = mapTypesSymbols()
-	if err := i.Use(exports); err != nil {
-		return nil, fmt.Errorf("loading symbol tables: %w", err)
-	}
-	return l, nil
+// NewLoader returns the Loader of the interpreter i, which has no table
+// yet.
+func NewLoader(i *interp.Interpreter) *Loader {
+	return &Loader{in: i, loaded: map[string]bool{}}
 }
 
 // Import gives the interpreter the tables of the packages at import paths
@@ -145,7 +141,14 @@ func NewLoader(i *interp.Interpreter) (*Loader, error) {
 // without a table are left to the interpreter, which reports them when
 // they are imported.
 func (l *Loader) Import(paths ...string) error {
+	first := len(l.loaded) == 0
+	if first {
+		paths = append(basePackages[:len(basePackages):len(basePackages)], paths...)
+	}
 	if exports := l.missing(paths); len(exports) > 0 {
+		if first {
+			exports["."] = mapTypesSymbols()
+		}
 		if err := l.in.Use(exports); err != nil {
 			return fmt.Errorf("loading symbol tables: %w", err)
 		}

@@ -26,8 +26,8 @@ func packageNames(symbols interp.Exports) map[string]string {
 }
 
 // useSymbols gives a new interpreter the compiled packages: Options.Symbols
-// all at once, or else the base tables of stdlib and a loader for the
-// others.
+// all at once, or else a loader of the tables of stdlib, which gives them
+// as cells import their packages.
 func (s *Session) useSymbols(in *interp.Interpreter) error {
 	s.loader = nil
 	if s.symbols != nil {
@@ -36,11 +36,7 @@ func (s *Session) useSymbols(in *interp.Interpreter) error {
 		}
 		return nil
 	}
-	l, err := stdlib.NewLoader(in)
-	if err != nil {
-		return fmt.Errorf("loading compiled packages: %w", err)
-	}
-	s.loader = l
+	s.loader = stdlib.NewLoader(in)
 	return nil
 }
 
