@@ -80,8 +80,9 @@ func NewSigner(scheme, key string) (*Signer, error) {
 	}
 	s := &Signer{key: []byte(key)}
 	if len(key) > 0 {
+		// The ring grows with the messages received, up to replayWindow:
+		// a kernel does not hold half a megabyte for it from the start.
 		s.seen = make(map[[sha256.Size]byte]struct{})
-		s.ring = make([][sha256.Size]byte, 0, replayWindow)
 	}
 	return s, nil
 }
@@ -131,7 +132,7 @@ func (s *Signer) verify(sig []byte, signed [][]byte) error {
 	if _, dup := s.seen[got]; dup {
 		return ErrReplayed
 	}
-	if len(s.ring) < cap(s.ring) {
+	if len(s.ring) < replayWindow {
 		s.ring = append(s.ring, got)
 	} else {
 		delete(s.seen, s.ring[s.next])
