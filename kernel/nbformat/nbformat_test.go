@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -117,7 +118,7 @@ func TestOlderMinorVersionGetsIDsOnWrite(t *testing.T) {
 	}
 	ids := map[string]bool{}
 	for _, c := range again.Cells {
-		if !validID.MatchString(c.ID) || ids[c.ID] {
+		if !idPattern.MatchString(c.ID) || ids[c.ID] {
 			t.Errorf("bad or duplicate id %q", c.ID)
 		}
 		ids[c.ID] = true
@@ -331,5 +332,16 @@ func TestTimingRoundTrip(t *testing.T) {
 	}
 	if d, ok := back.Cells[0].Duration(); !ok || d != 1500*time.Millisecond {
 		t.Errorf("duration = %v, %v", d, ok)
+	}
+}
+
+// idPattern is the pattern of cell ids in nbformat 4.5's schema.
+var idPattern = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
+
+func TestValidIDFollowsTheSchema(t *testing.T) {
+	for _, id := range []string{"", "a", "Z9_-", "a b", "é", "x.y", "abc\n", strings.Repeat("a", 64), strings.Repeat("a", 65), "-", "_"} {
+		if got, want := validID(id), idPattern.MatchString(id); got != want {
+			t.Errorf("validID(%q) = %v, want %v", id, got, want)
+		}
 	}
 }
