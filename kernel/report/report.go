@@ -19,6 +19,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/yuin/goldmark"
@@ -41,18 +42,22 @@ type Options struct {
 //go:embed report.css
 var css string
 
-// markdown renders CommonMark with GitHub's extensions. Raw HTML is kept,
-// as in Jupyter: a notebook's Markdown is written by its author.
-var markdown = goldmark.New(
-	goldmark.WithExtensions(extension.GFM),
-	goldmark.WithRendererOptions(gmhtml.WithUnsafe()),
-)
+// markdown returns the renderer of CommonMark with GitHub's extensions,
+// built on first use (a kernel that writes no report never builds it). Raw
+// HTML is kept, as in Jupyter: a notebook's Markdown is written by its
+// author.
+var markdown = sync.OnceValue(func() goldmark.Markdown {
+	return goldmark.New(
+		goldmark.WithExtensions(extension.GFM),
+		goldmark.WithRendererOptions(gmhtml.WithUnsafe()),
+	)
+})
 
 // RenderMarkdown returns the HTML of CommonMark (with tables,
 // strikethrough, autolinks and task lists) text.
 func RenderMarkdown(src string) (template.HTML, error) {
 	var b bytes.Buffer
-	if err := markdown.Convert([]byte(src), &b); err != nil {
+	if err := markdown().Convert([]byte(src), &b); err != nil {
 		return "", err
 	}
 	return template.HTML(b.String()), nil
@@ -64,7 +69,7 @@ func Write(w io.Writer, nb *nbformat.Notebook, opts Options) error {
 	if err != nil {
 		return err
 	}
-	return pageTemplate.Execute(w, page)
+	return pageTemplate().Execute(w, page)
 }
 
 // WriteFile renders nb as an HTML page into the file at path, atomically.
@@ -313,7 +318,11 @@ func imageSize(mime string, metadata map[string]any) string {
 	return attrs
 }
 
-var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
+// pageTemplate returns the template of the page, parsed on first use.
+var pageTemplate = sync.OnceValue(func() *template.Template { return template.Must(template.New("page").Parse(pageSource)) })
+
+// pageSource is the template of the page.
+const pageSource = `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -345,4 +354,4 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 </main>
 </body>
 </html>
-`))
+`
