@@ -68,7 +68,9 @@ func (s *Server) handleControl(m *Message) {
 func (s *Server) handleCommon(out *writer, m *Message) bool {
 	switch m.Header.MsgType {
 	case "kernel_info_request":
-		s.reply(out, m, "kernel_info_reply", s.kernelInfo())
+		// The first reply is on its way before Started releases the
+		// work it waits for, which would otherwise compete with it.
+		s.sendReply(out, m, "kernel_info_reply", s.kernelInfo(), !s.isStarted())
 		s.markStarted()
 	case "history_request":
 		s.historyRequest(out, m)

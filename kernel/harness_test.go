@@ -24,7 +24,8 @@ const testKey = "0123456789abcdef-test-key"
 //	display         publishes a display_data and a clear_output
 //	fail            returns an error
 //	slowfail        waits 300 ms, then returns an error
-//	wait            blocks until interrupted, then returns an error
+//	wait            streams "waiting" to stdout, blocks until interrupted,
+//	                then returns an error
 //	input           asks for input and streams the answer (or the error)
 //	panic           panics
 //	badstatus       returns a status the protocol does not know
@@ -80,6 +81,7 @@ func (f *fakeInterpreter) Execute(ctx context.Context, req ExecuteRequest, out P
 		time.Sleep(300 * time.Millisecond)
 		return failure("Failure")
 	case "wait":
+		out.Stream("stdout", "waiting")
 		<-ctx.Done()
 		return failure("Interrupted")
 	case "input":
@@ -304,6 +306,21 @@ func (k *testKernel) recv(ch chan *Message, msgType string) *Message {
 		return m
 	case <-time.After(10 * time.Second):
 		k.t.Fatalf("no %s within 10s", msgType)
+	}
+	return nil
+}
+
+// recvAny returns the next message of ch, whatever its type.
+func (k *testKernel) recvAny(ch chan *Message) *Message {
+	k.t.Helper()
+	select {
+	case m, ok := <-ch:
+		if !ok {
+			k.t.Fatal("channel closed while waiting for a message")
+		}
+		return m
+	case <-time.After(10 * time.Second):
+		k.t.Fatal("no message within 10s")
 	}
 	return nil
 }

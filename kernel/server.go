@@ -244,7 +244,7 @@ func (s *Server) closeSockets() {
 	}
 }
 
-// Started is closed once the server has answered its first
+// Started is closed once the server has written its reply to the first
 // kernel_info_request or received any other request: a frontend's first
 // question is kernel_info, and work that would slow its answer down (such
 // as building the interpreter) can wait for this.
@@ -252,6 +252,16 @@ func (s *Server) Started() <-chan struct{} { return s.started }
 
 func (s *Server) markStarted() {
 	s.startedOnce.Do(func() { close(s.started) })
+}
+
+// isStarted tells whether Started is closed.
+func (s *Server) isStarted() bool {
+	select {
+	case <-s.started:
+		return true
+	default:
+		return false
+	}
 }
 
 // Interrupt cancels the execution in progress, if any, as an

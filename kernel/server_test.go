@@ -168,6 +168,12 @@ func TestInterrupt(t *testing.T) {
 	for _, via := range []string{"interrupt_request", "Server.Interrupt"} {
 		t.Run(via, func(t *testing.T) {
 			id := k.send(k.shell, "execute_request", map[string]any{"code": "wait"})
+			// An interrupt reaches only an execution that has begun.
+			for {
+				if m := k.recvAny(k.iopubIn); m.Header.MsgType == "stream" && parentID(m) == id {
+					break
+				}
+			}
 			// Control is answered while the shell is busy.
 			k.send(k.control, "kernel_info_request", map[string]any{})
 			k.recv(k.controlIn, "kernel_info_reply")
