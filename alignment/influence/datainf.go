@@ -34,27 +34,34 @@ type dataInf struct {
 
 func fitDataInf(src *source, damping float64) (*dataInf, error) {
 	L := len(src.spans)
-	d := &dataInf{src: src, lambda: make([]float64, L), coef: make([][]float64, L), norms: make([][]float64, L)}
-	for l := range d.norms {
-		d.norms[l] = make([]float64, src.n)
+	d := &dataInf{src: src, lambda: make([]float64, L), coef: make([][]float64, L), norms: src.sqNorms}
+	for l := range d.coef {
 		d.coef[l] = make([]float64, src.n)
 	}
-	t := job.Start("influence: DataInf factors", src.blocks())
-	err := src.eachParallel(t, 0, func(_, start int, blk *mat.Dense) error {
-		b, _ := blk.Dims()
-		for i := 0; i < b; i++ {
-			row := blk.RawRowView(i)
-			c := src.lossCoef[start+i]
-			for l, sp := range src.spans {
-				seg := row[sp.lo:sp.hi]
-				d.norms[l][start+i] = c * c * floats.Dot(seg, seg)
-			}
+	// Given gradients come with their squared norms (and loss coefficients
+	// 1); model gradients are measured here.
+	if d.norms == nil {
+		d.norms = make([][]float64, L)
+		for l := range d.norms {
+			d.norms[l] = make([]float64, src.n)
 		}
-		return nil
-	})
-	t.Done(err)
-	if err != nil {
-		return nil, err
+		t := job.Start("influence: DataInf factors", src.blocks())
+		err := src.eachParallel(t, 0, func(_, start int, blk *mat.Dense) error {
+			b, _ := blk.Dims()
+			for i := 0; i < b; i++ {
+				row := blk.RawRowView(i)
+				c := src.lossCoef[start+i]
+				for l, sp := range src.spans {
+					seg := row[sp.lo:sp.hi]
+					d.norms[l][start+i] = c * c * floats.Dot(seg, seg)
+				}
+			}
+			return nil
+		})
+		t.Done(err)
+		if err != nil {
+			return nil, err
+		}
 	}
 	for l, sp := range src.spans {
 		lambda := damping

@@ -576,6 +576,11 @@ func TestNonFiniteGradientsAreNamed(t *testing.T) {
 			t.Errorf("%v at row 211 column 9: error %v", v, err)
 		}
 	}
+	g := gradientLike(300, 13, 1)
+	g.Set(5, 0, 1e200)
+	if _, err := influence.FitGradients(g, nil, influence.Config{Method: influence.DataInf}); err == nil || !strings.Contains(err.Error(), "row 5") {
+		t.Errorf("a squared norm that overflows: error %v", err)
+	}
 }
 
 func TestBlockingDoesNotChangeScores(t *testing.T) {

@@ -30,6 +30,9 @@ type source struct {
 	block    int
 
 	full *mat.Dense // all rows, when held in memory
+	// sqNorms holds ‖Jᵢ restricted to layer l‖² as [l][i] when the
+	// gradients were given (computed with their finiteness check).
+	sqNorms [][]float64
 
 	model      Model
 	data       *pref.Comparisons
@@ -174,44 +177,54 @@ func checkMargins(margins []float64) error {
 	return nil
 }
 
-// checkFinite reports the first NaN or infinite entry of m. The rows are
-// split among the CPUs, and each row is summed as v − v (0 for a finite v,
-// NaN otherwise) over four independent sums, so that the check runs at the
-// speed of reading m; only a flagged row is searched entry by entry.
-func checkFinite(m *mat.Dense) error {
+// squaredNorms returns ‖row i of m restricted to span l‖² as [l][i],
+// checking m in the same pass: a NaN or infinite entry makes its row's sum
+// non-finite, and only such a row is searched entry by entry. The rows are
+// split among the CPUs, and each span is summed over four independent
+// sums, so that the pass runs at the speed of reading m.
+func squaredNorms(m *mat.Dense, spans []span) ([][]float64, error) {
 	n, d := m.Dims()
-	bad := make([]bool, n)
+	out := make([][]float64, len(spans))
+	for l := range out {
+		out[l] = make([]float64, n)
+	}
 	err := parallel.Ranges(n, 64, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			row := m.RawRowView(i)[:d]
-			var a, b, c, e float64
-			j := 0
-			for ; j+4 <= d; j += 4 {
-				a += row[j] - row[j]
-				b += row[j+1] - row[j+1]
-				c += row[j+2] - row[j+2]
-				e += row[j+3] - row[j+3]
+			for l, sp := range spans {
+				seg := row[sp.lo:sp.hi]
+				var a, b, c, e float64
+				j := 0
+				for ; j+4 <= len(seg); j += 4 {
+					a += seg[j] * seg[j]
+					b += seg[j+1] * seg[j+1]
+					c += seg[j+2] * seg[j+2]
+					e += seg[j+3] * seg[j+3]
+				}
+				for ; j < len(seg); j++ {
+					a += seg[j] * seg[j]
+				}
+				out[l][i] = a + b + c + e
 			}
-			for ; j < d; j++ {
-				a += row[j] - row[j]
-			}
-			bad[i] = a+b+c+e != 0
 		}
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	for i, flagged := range bad {
-		if !flagged {
-			continue
-		}
-		for j, v := range m.RawRowView(i)[:d] {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return fmt.Errorf("influence: gradient row %d column %d is %v", i, j, v)
+	for l := range spans {
+		for i, sq := range out[l] {
+			if !math.IsNaN(sq) && !math.IsInf(sq, 0) {
+				continue
 			}
+			for j, v := range m.RawRowView(i)[:d] {
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					return nil, fmt.Errorf("influence: gradient row %d column %d is %v", i, j, v)
+				}
+			}
+			return nil, fmt.Errorf("influence: the squared norm of gradient row %d overflows", i)
 		}
 	}
-	return nil
+	return out, nil
 }
 
 // newMatrixSource wraps given per-pair loss gradients (n×D) with uniform
@@ -221,15 +234,15 @@ func newMatrixSource(grads *mat.Dense, layers []reward.Layer, cfg Config) (*sour
 		return nil, fmt.Errorf("influence: gradient matrix is nil")
 	}
 	n, D := grads.Dims()
-	if err := checkFinite(grads); err != nil {
-		return nil, err
-	}
 	s := &source{n: n, dim: D, weights: make([]float64, n), lossCoef: make([]float64, n), block: inMemoryBlock(cfg, n, D),
 		full: grads, compressor: cfg.Compressor}
 	for i := range s.weights {
 		s.weights[i], s.lossCoef[i] = 1/float64(n), 1
 	}
 	if cfg.Compressor != nil {
+		if _, err := squaredNorms(grads, []span{{0, D}}); err != nil {
+			return nil, err
+		}
 		if cfg.Compressor.InputDim() != D {
 			return nil, fmt.Errorf("influence: compressor takes %d coordinates, gradients have %d", cfg.Compressor.InputDim(), D)
 		}
@@ -242,22 +255,24 @@ func newMatrixSource(grads *mat.Dense, layers []reward.Layer, cfg Config) (*sour
 		s.spans, err = compressedSpans(cfg.Compressor, layers)
 		return s, err
 	}
-	if layers == nil {
-		s.spans = []span{{0, D}}
-		return s, nil
-	}
-	next := 0
-	for _, l := range layers {
-		if l.Offset != next || l.Size() <= 0 {
-			return nil, fmt.Errorf("influence: layer %q starts at %d, expected %d (layers must tile the gradient)", l.Name, l.Offset, next)
+	s.spans = []span{{0, D}}
+	if layers != nil {
+		s.spans = s.spans[:0]
+		next := 0
+		for _, l := range layers {
+			if l.Offset != next || l.Size() <= 0 {
+				return nil, fmt.Errorf("influence: layer %q starts at %d, expected %d (layers must tile the gradient)", l.Name, l.Offset, next)
+			}
+			next += l.Size()
+			s.spans = append(s.spans, span{l.Offset, next})
 		}
-		next += l.Size()
-		s.spans = append(s.spans, span{l.Offset, next})
+		if next != D {
+			return nil, fmt.Errorf("influence: layers cover %d of %d gradient columns", next, D)
+		}
 	}
-	if next != D {
-		return nil, fmt.Errorf("influence: layers cover %d of %d gradient columns", next, D)
-	}
-	return s, nil
+	var err error
+	s.sqNorms, err = squaredNorms(grads, s.spans)
+	return s, err
 }
 
 // layeredCompressor is a Compressor that sketches consecutive blocks of
