@@ -210,8 +210,9 @@ func pick[T any](xs []T, idx []int) []T {
 // weighted batch gradient (weight c_ij = β(1−σ(m_ij))/BK summed over j on
 // the demonstration's tokens, −c_ij on y′_ij's). At the start of a stage
 // E_{y′∼π_t}[∇log π_θ(y′)] = 0: the negatives' term is noise until the
-// policy has moved, and averaging over K samples divides its variance by
-// K. T = 1, K = 1 is SPIN (Chen et al. 2024).
+// policy has moved, then a push away from π_t. Averaging over K samples
+// divides the noise's variance by K and sharpens the push alike. T = 1,
+// K = 1 is SPIN (Chen et al. 2024).
 func IRFT(m *transformer.Model, demos *Demonstrations, cfg Config) (*Result, error) {
 	if err := checkInputs(m, demos, cfg); err != nil {
 		return nil, err
