@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 
+	"github.com/golign/golign/alignment/internal/parallel"
 	"github.com/golign/golign/alignment/job"
 	"github.com/golign/golign/alignment/pref"
 	"gonum.org/v1/gonum/blas"
@@ -128,15 +130,27 @@ func TrainLinearFit(c *pref.Comparisons, cfg LinearConfig) (*Linear, LinearFit, 
 // block by block: each block's differences u = φ_w − φ_l are formed in a
 // buffer that stays in cache (hessianRows rows) and used at once for the
 // margins, the loss, the gradient and the Hessian, so that one pass over the
-// data evaluates all three and no n×d difference matrix is allocated.
+// data evaluates all three and no n×d difference matrix is allocated. The
+// blocks are dealt round-robin to one goroutine per CPU (a slot), each with
+// its own buffers and accumulators, summed in slot order so that every run
+// gives the same result.
 type linearObjective struct {
 	c      *pref.Comparisons
 	w      []float64
 	l2     float64
-	diff   *mat.Dense // a block of differences uᵢ
-	scaled *mat.Dense // the block's rows √(ŵσ(1−σ)) uᵢ for the Hessian
-	margin []float64  // uᵢᵀθ at the θ of the last pass
-	coef   []float64  // a block's per-pair weights
+	rows   int       // pairs per block
+	margin []float64 // uᵢᵀθ at the θ of the last pass
+	slots  []*objectiveSlot
+}
+
+// objectiveSlot holds one goroutine's buffers and sums.
+type objectiveSlot struct {
+	diff   *mat.Dense    // a block of differences uᵢ
+	scaled *mat.Dense    // the block's rows √(ŵσ(1−σ)) uᵢ for the Hessian
+	coef   []float64     // a block's per-pair weights
+	loss   float64       // Σ ŵᵢ ℓᵢ over the slot's blocks
+	grad   []float64     // the slot's part of the gradient
+	hess   *mat.SymDense // the slot's part of the Hessian, when asked for
 }
 
 // newLinearObjective prepares L on c (already validated, with normalised
@@ -145,8 +159,13 @@ type linearObjective struct {
 func newLinearObjective(c *pref.Comparisons, w []float64, l2 float64) *linearObjective {
 	n, d := c.Len(), c.Dim()
 	rows := min(n, hessianRows(d))
-	return &linearObjective{c: c, w: w, l2: l2, diff: mat.NewDense(rows, d, nil), scaled: mat.NewDense(rows, d, nil),
-		margin: make([]float64, n), coef: make([]float64, rows)}
+	o := &linearObjective{c: c, w: w, l2: l2, rows: rows, margin: make([]float64, n)}
+	blocks := (n + rows - 1) / rows
+	for range max(1, min(runtime.GOMAXPROCS(0), blocks)) {
+		o.slots = append(o.slots, &objectiveSlot{diff: mat.NewDense(rows, d, nil), scaled: mat.NewDense(rows, d, nil),
+			coef: make([]float64, rows), grad: make([]float64, d)})
+	}
+	return o
 }
 
 // hessianRows is the number of rows per block of the objective's passes for
@@ -155,23 +174,28 @@ func newLinearObjective(c *pref.Comparisons, w []float64, l2 float64) *linearObj
 // Hessian is a large BLAS call.
 func hessianRows(d int) int { return max(256, (1<<17)/max(d, 1)) }
 
-// each calls f with the differences of consecutive blocks of pairs (a view
-// valid during the call), checking them finite as they are formed and
-// returning job.ErrInterrupted when the cell is interrupted between blocks.
-func (o *linearObjective) each(f func(start int, u *mat.Dense)) error {
+// each calls f with the differences of the blocks of pairs (a view valid
+// during the call) and the slot of the goroutine running it, slot w taking
+// blocks w, w+slots, …; the differences are checked finite as they are
+// formed, and job.ErrInterrupted is returned when the cell is interrupted.
+func (o *linearObjective) each(f func(sl *objectiveSlot, start int, u *mat.Dense)) error {
 	n, d := o.c.Len(), o.c.Dim()
-	rows, _ := o.diff.Dims()
-	for start := 0; start < n; start += rows {
-		if err := job.Err(); err != nil {
-			return err
+	blocks, k := (n+o.rows-1)/o.rows, len(o.slots)
+	return parallel.Until(k, func(w int) error {
+		sl := o.slots[w]
+		for b := w; b < blocks; b += k {
+			if err := job.Err(); err != nil {
+				return err
+			}
+			start := b * o.rows
+			u := sl.diff.Slice(0, min(o.rows, n-start), 0, d).(*mat.Dense)
+			if err := finiteDifferences(o.c, start, u); err != nil {
+				return err
+			}
+			f(sl, start, u)
 		}
-		u := o.diff.Slice(0, min(rows, n-start), 0, d).(*mat.Dense)
-		if err := finiteDifferences(o.c, start, u); err != nil {
-			return err
-		}
-		f(start, u)
-	}
-	return nil
+		return nil
+	})
 }
 
 // evaluate returns L(θ) and, in the same pass over the data, writes ∇L(θ)
@@ -186,14 +210,17 @@ func (o *linearObjective) each(f func(start int, u *mat.Dense)) error {
 // the cell is interrupted.
 func (o *linearObjective) evaluate(theta, grad []float64, h *mat.SymDense) (float64, error) {
 	d := len(theta)
-	if grad != nil {
-		clear(grad)
+	for _, sl := range o.slots {
+		sl.loss = 0
+		clear(sl.grad)
+		if h != nil {
+			if sl.hess == nil {
+				sl.hess = mat.NewSymDense(d, nil)
+			}
+			sl.hess.Zero()
+		}
 	}
-	if h != nil {
-		h.Zero()
-	}
-	f := 0.0
-	err := o.each(func(start int, u *mat.Dense) {
+	err := o.each(func(sl *objectiveSlot, start int, u *mat.Dense) {
 		b, _ := u.Dims()
 		m := o.margin[start : start+b]
 		mat.NewVecDense(b, m).MulVec(u, mat.NewVecDense(d, theta))
@@ -204,26 +231,38 @@ func (o *linearObjective) evaluate(theta, grad []float64, h *mat.SymDense) (floa
 				loss, p = loss-mi, e/(1+e)
 			}
 			wi := o.w[start+i]
-			f += wi * loss
+			sl.loss += wi * loss
 			if h != nil {
-				floats.ScaleTo(o.scaled.RawRowView(i), math.Sqrt(wi*p*(1-p)), u.RawRowView(i))
+				floats.ScaleTo(sl.scaled.RawRowView(i), math.Sqrt(wi*p*(1-p)), u.RawRowView(i))
 			}
-			o.coef[i] = -wi * (1 - p)
+			sl.coef[i] = -wi * (1 - p)
 		}
 		if grad != nil {
-			blas64.Gemv(blas.Trans, 1, u.RawMatrix(), blas64.Vector{N: b, Inc: 1, Data: o.coef}, 1, blas64.Vector{N: d, Inc: 1, Data: grad})
+			blas64.Gemv(blas.Trans, 1, u.RawMatrix(), blas64.Vector{N: b, Inc: 1, Data: sl.coef}, 1, blas64.Vector{N: d, Inc: 1, Data: sl.grad})
 		}
 		if h != nil {
-			h.SymRankK(h, 1, o.scaled.Slice(0, b, 0, d).T())
+			sl.hess.SymRankK(sl.hess, 1, sl.scaled.Slice(0, b, 0, d).T())
 		}
 	})
 	if err != nil {
 		return 0, err
 	}
+	f := 0.0
+	for _, sl := range o.slots {
+		f += sl.loss
+	}
 	if grad != nil {
+		copy(grad, o.slots[0].grad)
+		for _, sl := range o.slots[1:] {
+			floats.Add(grad, sl.grad)
+		}
 		floats.AddScaled(grad, o.l2, theta)
 	}
 	if h != nil {
+		h.CopySym(o.slots[0].hess)
+		for _, sl := range o.slots[1:] {
+			h.AddSym(h, sl.hess)
+		}
 		for j := 0; j < d; j++ {
 			h.SetSym(j, j, h.At(j, j)+o.l2)
 		}
@@ -235,21 +274,27 @@ func (o *linearObjective) evaluate(theta, grad []float64, h *mat.SymDense) (floa
 // without forming H.
 func (o *linearObjective) hessianVec(theta, v []float64) ([]float64, error) {
 	d := len(theta)
-	hv := make([]float64, d)
-	uv := make([]float64, len(o.coef))
-	err := o.each(func(start int, u *mat.Dense) {
+	for _, sl := range o.slots {
+		clear(sl.grad)
+	}
+	err := o.each(func(sl *objectiveSlot, start int, u *mat.Dense) {
 		b, _ := u.Dims()
 		m := o.margin[start : start+b]
 		mat.NewVecDense(b, m).MulVec(u, mat.NewVecDense(d, theta))
-		mat.NewVecDense(b, uv[:b]).MulVec(u, mat.NewVecDense(d, v))
+		uv := sl.scaled.RawMatrix().Data[:b] // scratch: the Hessian's rows are not needed here
+		mat.NewVecDense(b, uv).MulVec(u, mat.NewVecDense(d, v))
 		for i, mi := range m {
 			p := sigmoid(mi)
-			o.coef[i] = o.w[start+i] * p * (1 - p) * uv[i]
+			sl.coef[i] = o.w[start+i] * p * (1 - p) * uv[i]
 		}
-		blas64.Gemv(blas.Trans, 1, u.RawMatrix(), blas64.Vector{N: b, Inc: 1, Data: o.coef}, 1, blas64.Vector{N: d, Inc: 1, Data: hv})
+		blas64.Gemv(blas.Trans, 1, u.RawMatrix(), blas64.Vector{N: b, Inc: 1, Data: sl.coef}, 1, blas64.Vector{N: d, Inc: 1, Data: sl.grad})
 	})
 	if err != nil {
 		return nil, err
+	}
+	hv := make([]float64, d)
+	for _, sl := range o.slots {
+		floats.Add(hv, sl.grad)
 	}
 	floats.AddScaled(hv, o.l2, v)
 	return hv, nil
