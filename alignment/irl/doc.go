@@ -11,12 +11,16 @@
 //
 //   - RFT (explicit reward) alternates sampling y′ from the current policy, a
 //     Bradley–Terry step on the reward for (demonstration ≻ y′), and a policy
-//     step maximising the reward with a KL penalty to the reference.
+//     step maximising the reward with a KL penalty to the reference (exact
+//     on a log-linear policy, a policy gradient with a leave-one-out
+//     baseline on a transformer).
 //   - IRFT (implicit reward r = β·log π_θ/π_t) minimises the self-play loss
 //     −log σ(β[(log π_θ(y_d) − log π_t(y_d)) − (log π_θ(y′) − log π_t(y′))])
 //     with y′ ∼ π_t, over T stages whose reference π_t is reset to the
 //     current policy at the start of each stage (T = 1 is SPIN, Chen et al.
-//     2024).
+//     2024). A stage run to convergence on a log-linear policy ends at
+//     π_{t+1} ∝ π_t·(π_demo/π_t)^{1/β}: β < 1 amplifies what the
+//     demonstrations do better than π_t, β > 1 moves part of the way.
 //
 // Each method exists for a log-linear policy over finite candidate sets
 // (package loglinear), where the soft-optimal policy is closed-form and
