@@ -45,6 +45,8 @@ type rewriter struct {
 	globalType func(name string) (reflect.Type, bool)
 	// funcType returns the type of a function declared by a cell, or nil.
 	funcType func(name string) *ast.FuncType
+	// importName returns the name a package is imported under, or "".
+	importName func(path string) string
 	// next numbers temporary names.
 	next *int
 	err  error

@@ -403,9 +403,11 @@ func (s *Session) runPiece(ctx context.Context, p piece, last bool) (*bundle, er
 	}
 	if len(stmts) > 0 {
 		block := &ast.BlockStmt{Lbrace: stmts[0].Pos(), List: stmts}
-		if err := s.newRewriter().rewrite(block); err != nil {
+		r := s.newRewriter()
+		if err := r.rewrite(block); err != nil {
 			return nil, err
 		}
+		r.typeIndexed(block.List)
 		scopeCompound(block.List)
 		if err := s.compileRun(ctx, block); err != nil {
 			return nil, err
@@ -473,13 +475,24 @@ func (s *Session) isPrintCall(e ast.Expr) bool {
 
 func (s *Session) newRewriter() *rewriter {
 	r := &rewriter{shadowed: s.declared, next: &s.temps, globalType: s.globalType,
-		funcType: func(name string) *ast.FuncType { return s.funcTypes[name] }}
+		funcType:   func(name string) *ast.FuncType { return s.funcTypes[name] },
+		importName: s.importName}
 	for name, p := range s.imports {
 		if p == "github.com/golign/golign/kernel/display" {
 			r.displayName = name
 		}
 	}
 	return r
+}
+
+// importName returns the name the session imported path under, or "".
+func (s *Session) importName(path string) string {
+	for name, p := range s.imports {
+		if p == path && name != "_" && name != "." {
+			return name
+		}
+	}
+	return ""
 }
 
 // globals returns the global variables of the interpreter; the
