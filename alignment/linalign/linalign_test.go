@@ -771,3 +771,20 @@ func benchmarkSetup(b *testing.B) (*transformer.Model, []policy.Context) {
 	}
 	return m, contexts
 }
+
+// TestKLOfItselfIsZero checks that the KL of a distribution to the softmax
+// it came from is 0, not a rounding error below it, which FrontierAtKL
+// rejects.
+func TestKLOfItselfIsZero(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	for trial := 0; trial < 1000; trial++ {
+		logits := make([]float64, 2+rng.IntN(30))
+		for i := range logits {
+			logits[i] = 5 * rng.NormFloat64()
+		}
+		kl, err := KL(softmax(logits), logits, 1)
+		if err != nil || kl < 0 || kl > 1e-12 {
+			t.Fatalf("KL of softmax(%v) to itself: %v, %v; want 0", logits, kl, err)
+		}
+	}
+}

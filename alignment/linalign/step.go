@@ -187,6 +187,9 @@ func KL(q, logits []float64, temperature float64) (float64, error) {
 	return stepKL(q, logits, temperature), nil
 }
 
+// stepKL is KL without the checks. The divergence is never negative; the
+// rounding of a distribution close to softmax(logits/temperature) can make
+// the sum slightly so, and it is then 0.
 func stepKL(q, logits []float64, temperature float64) float64 {
 	scaled := make([]float64, len(logits))
 	for i, l := range logits {
@@ -199,5 +202,5 @@ func stepKL(q, logits []float64, temperature float64) float64 {
 			kl += p * (math.Log(p) - logPi[i])
 		}
 	}
-	return kl
+	return max(kl, 0)
 }
