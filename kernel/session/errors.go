@@ -30,7 +30,7 @@ var cellPos = regexp.MustCompile(`^` + cellFile + `:(\d+):(\d+):? ?`)
 // describe turns the failure of a cell into the error the frontend shows,
 // with a traceback pointing at the lines of code, the cell's source.
 func (s *Session) describe(ctx context.Context, err error, code string) *kernel.Error {
-	tb := &traceback{lines: strings.Split(code, "\n")}
+	tb := &traceback{lines: strings.Split(code, "\n"), declared: s.declaredSource(code)}
 	var list scanner.ErrorList
 	var pe *posError
 	var pan interp.Panic
@@ -83,6 +83,10 @@ func explainFault(msg string) string {
 type traceback struct {
 	lines []string
 	out   []string
+	// declared returns the source lines of the earlier cell that declared
+	// a function or method (main.f, main.(*T).M), or nil when the
+	// function is the running cell's.
+	declared func(frame string) []string
 }
 
 func (t *traceback) at(line, col int, msg string) {
@@ -116,8 +120,49 @@ func (t *traceback) frames(frames []string) {
 			continue
 		}
 		line, _ := strconv.Atoi(m[1])
-		t.out = append(t.out, fmt.Sprintf("cell line %d%s", line, " "+strings.TrimSpace(f[len(m[0]):])))
+		where := strings.TrimSpace(f[len(m[0]):])
+		if lines := t.declared(where); lines != nil {
+			t.out = append(t.out, fmt.Sprintf("line %d of an earlier cell, %s", line, where))
+			if line >= 1 && line <= len(lines) {
+				t.out = append(t.out, fmt.Sprintf("%5d | %s", line, lines[line-1]))
+			}
+			continue
+		}
+		t.out = append(t.out, fmt.Sprintf("cell line %d %s", line, where))
 		t.source(line, 0)
+	}
+}
+
+// frameFunc matches the function of a panic frame: main.f, main.T.M,
+// main.(*T).M, with a suffix for the function literals inside it.
+var frameFunc = regexp.MustCompile(`^in main\.(?:\(\*(\w+)\)\.(\w+)|(\w+)(?:\.(\w+))?)`)
+
+// declaredSource returns the lookup of traceback.declared: the cell lines
+// of the piece that declared a frame's function, when that piece is not
+// part of code, the running cell.
+func (s *Session) declaredSource(code string) func(frame string) []string {
+	return func(frame string) []string {
+		m := frameFunc.FindStringSubmatch(frame)
+		if m == nil {
+			return nil
+		}
+		names := []string{m[1] + "." + m[2]}
+		if m[1] == "" {
+			names = []string{m[3] + "." + m[4], m[3]}
+		}
+		for _, n := range names {
+			p, ok := s.declPiece[n]
+			if !ok {
+				continue
+			}
+			if strings.Contains(code, p.src) {
+				return nil
+			}
+			// The piece starts at line p.line of its cell: pad so that
+			// index line-1 is the cell's line.
+			return append(make([]string, p.line-1), strings.Split(p.src, "\n")...)
+		}
+		return nil
 	}
 }
 

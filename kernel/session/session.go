@@ -115,6 +115,7 @@ type Session struct {
 	history   []piece                  // the import and declaration pieces run, oldest first
 	methods   nameSet                  // methods the cells declared, as Type.Method
 	funcTypes map[string]*ast.FuncType // types of the functions cells declared
+	declPiece map[string]piece         // the piece that declared each function and method (Type.Method)
 	temps     int
 	results   *cellResult
 	closed    bool
@@ -185,6 +186,7 @@ func (s *Session) reset() error {
 	s.history = nil
 	s.methods = nameSet{}
 	s.funcTypes = map[string]*ast.FuncType{}
+	s.declPiece = map[string]piece{}
 	if err := s.evalPrelude(); err != nil {
 		return fmt.Errorf("compiling the prelude: %w", err)
 	}
@@ -388,6 +390,13 @@ func (s *Session) runPiece(ctx context.Context, p piece, last bool) (*bundle, er
 		}
 		if err == nil {
 			s.history = append(s.history, p)
+			for _, d := range f.Decls {
+				if fd, ok := d.(*ast.FuncDecl); ok {
+					for _, n := range declaredNames(fd) {
+						s.declPiece[n] = p
+					}
+				}
+			}
 		}
 		return nil, err
 	}

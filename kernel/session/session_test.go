@@ -841,3 +841,24 @@ func TestFailedRedefinitionKeepsTheFunction(t *testing.T) {
 		}
 	}
 }
+
+// TestTracebackOfEarlierFunction checks that a panic inside a function an
+// earlier cell declared shows that cell's line, not the running cell's
+// line of the same number.
+func TestTracebackOfEarlierFunction(t *testing.T) {
+	s := newSession(t)
+	mustExec(t, s, "import \"errors\"\n\nfunc check(err error) { if err != nil { panic(err) } }")
+	reply, _ := runCell(t, s, "a := 1\nb := 2\nc := 3\nd := 4\nfmt := a + b + c + d\n_ = fmt\ncheck(errors.New(\"boom\"))")
+	if reply.Error == nil {
+		t.Fatal("no error")
+	}
+	tb := strings.Join(reply.Error.Traceback, "\n")
+	for _, want := range []string{"line 3 of an earlier cell, in main.check", "    3 | func check(err error) { if err != nil { panic(err) } }", "cell line 7 in main", "    7 | check(errors.New(\"boom\"))"} {
+		if !strings.Contains(tb, want) {
+			t.Errorf("traceback lacks %q:\n%s", want, tb)
+		}
+	}
+	if strings.Contains(tb, "c := 3") {
+		t.Errorf("traceback shows the running cell's line 3 for the earlier function:\n%s", tb)
+	}
+}
