@@ -313,3 +313,37 @@ func declKind(d ast.Decl) string {
 	}
 	return ""
 }
+
+// varStatements returns the statements that declare what f declares when f
+// holds var declarations only, nil otherwise. The interpreter cannot
+// compile a var declaration whose value refers to a variable of an earlier
+// cell (var total = n + 1 fails with "variable definition loop") but
+// compiles the short declaration total := n + 1; so var x = v runs as
+// x := v, and var x T = v as var x T then x = v.
+func varStatements(f *ast.File) []ast.Stmt {
+	var stmts []ast.Stmt
+	for _, d := range f.Decls {
+		g, ok := d.(*ast.GenDecl)
+		if !ok || g.Tok != token.VAR {
+			return nil
+		}
+		for _, spec := range g.Specs {
+			vs := spec.(*ast.ValueSpec)
+			lhs := make([]ast.Expr, len(vs.Names))
+			for i, n := range vs.Names {
+				lhs[i] = n
+			}
+			switch {
+			case len(vs.Values) == 0 || vs.Type != nil:
+				decl := &ast.ValueSpec{Names: vs.Names, Type: vs.Type}
+				stmts = append(stmts, &ast.DeclStmt{Decl: &ast.GenDecl{TokPos: g.TokPos, Tok: token.VAR, Specs: []ast.Spec{decl}}})
+				if len(vs.Values) > 0 {
+					stmts = append(stmts, &ast.AssignStmt{Lhs: lhs, TokPos: vs.Names[0].End(), Tok: token.ASSIGN, Rhs: vs.Values})
+				}
+			default:
+				stmts = append(stmts, &ast.AssignStmt{Lhs: lhs, TokPos: vs.Names[0].End(), Tok: token.DEFINE, Rhs: vs.Values})
+			}
+		}
+	}
+	return stmts
+}

@@ -35,6 +35,12 @@ import (
 //   - display constructors called as statements (display.HTML(s) on a line
 //     of its own) show what they build, as the last expression of a cell
 //     does.
+//
+// One fault of the interpreter is worked around the same way: an
+// assignment of several values of which some, not all, are calls
+// (a, b = len(x), 2) assigns only the calls' values and leaves the others
+// zero. It becomes { t1, t2 := len(x), 2; a, b = t1, t2 }, which the
+// interpreter compiles right.
 type rewriter struct {
 	// shadowed holds the names the user declared at top level, which hide
 	// the builtins of the same name.
@@ -247,6 +253,8 @@ func (r *rewriter) stmt(s ast.Stmt, root ast.Node) ast.Stmt {
 		if s.Tok == token.DEFINE {
 			r.copyVars(s.Body, capturedNames(s.Body, exprNames(s.Key, s.Value)))
 		}
+	case *ast.AssignStmt:
+		return r.parallelAssign(s)
 	case *ast.ForStmt:
 		r.forLoopVars(s)
 	case *ast.GoStmt:
@@ -768,6 +776,46 @@ func declaresSeveral(s ast.Stmt) bool {
 			found = found || n.Tok == token.DEFINE && len(n.Lhs) > 1
 		case *ast.ValueSpec:
 			found = found || len(n.Names) > 1
+		}
+		return !found
+	})
+	return found
+}
+
+// parallelAssign returns the rewrite of an assignment of several values
+// when some but not all of them contain a call (see the doc of rewriter).
+func (r *rewriter) parallelAssign(s *ast.AssignStmt) ast.Stmt {
+	if s.Tok != token.ASSIGN || len(s.Lhs) < 2 || len(s.Lhs) != len(s.Rhs) {
+		return s
+	}
+	calls := 0
+	for _, e := range s.Rhs {
+		if hasCall(e) {
+			calls++
+		}
+	}
+	if calls == 0 || calls == len(s.Rhs) {
+		return s
+	}
+	temps := make([]ast.Expr, len(s.Rhs))
+	for i := range temps {
+		temps[i] = r.temp("A")
+	}
+	define := &ast.AssignStmt{Lhs: temps, TokPos: s.TokPos, Tok: token.DEFINE, Rhs: s.Rhs}
+	assign := &ast.AssignStmt{Lhs: s.Lhs, TokPos: s.TokPos, Tok: token.ASSIGN, Rhs: temps}
+	return &ast.BlockStmt{Lbrace: s.Pos(), List: []ast.Stmt{define, assign}, Rbrace: s.End()}
+}
+
+// hasCall tells whether e calls something outside the function literals
+// it contains.
+func hasCall(e ast.Expr) bool {
+	found := false
+	ast.Inspect(e, func(n ast.Node) bool {
+		switch n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.CallExpr:
+			found = true
 		}
 		return !found
 	})

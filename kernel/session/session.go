@@ -383,6 +383,9 @@ func (s *Session) runPiece(ctx context.Context, p piece, last bool) (*bundle, er
 		if err != nil {
 			return nil, err
 		}
+		if stmts := varStatements(f); p.kind == declUnit && stmts != nil {
+			return s.runStmts(ctx, stmts, false)
+		}
 		if p.kind == importUnit {
 			err = s.importDecls(ctx, f)
 		} else {
@@ -404,6 +407,12 @@ func (s *Session) runPiece(ctx context.Context, p piece, last bool) (*bundle, er
 	if err != nil {
 		return nil, err
 	}
+	return s.runStmts(ctx, stmts, last)
+}
+
+// runStmts compiles and runs top-level statements; when last, a final
+// expression is the cell's result.
+func (s *Session) runStmts(ctx context.Context, stmts []ast.Stmt, last bool) (*bundle, error) {
 	var final *ast.ExprStmt
 	if n := len(stmts); last && n > 0 {
 		if e, ok := stmts[n-1].(*ast.ExprStmt); ok && !s.isPrintCall(e.X) {

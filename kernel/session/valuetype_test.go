@@ -8,6 +8,7 @@ import "testing"
 func TestIndexCompiledResults(t *testing.T) {
 	s := newSession(t)
 	mustExec(t, s, `import (
+	"fmt"
 	"path/filepath"
 	"strings"
 
@@ -21,10 +22,34 @@ byName := map[string][]string{"w": words}`)
 	tests := []struct{ code, want string }{
 		{"second := words[1]\nsecond", `"b"`},
 		{"tail := words[1:]\nlen(tail)", "2"},
+		{"var all = words\nlen(all)", "3"},
+		{"var n, k int = len(words), 2\nn * k", "6"},
+		{"var (\n\tfirst = words[0]\n\tnone []string\n)\nfirst + fmt.Sprint(len(none))", `"a0"`},
+		{"var e error\ne == nil", "true"},
 		{"root := parts[0]\nroot", `"/"`},
 		{"v := raw.Data[3]\nv", "4"},
 		{"w := byName[\"w\"][2]\nw", `"c"`},
 		{"words := []int{5, 6}\nk := words[1]\nk", "6"},
+	}
+	for _, tt := range tests {
+		got, ok := mustExec(t, s, tt.code).result()
+		if !ok || got != tt.want {
+			t.Errorf("%q: result %q, want %q", tt.code, got, tt.want)
+		}
+	}
+}
+
+// TestParallelAssignWithCalls checks assignments of several values mixing
+// calls and other expressions, which the interpreter alone gets wrong.
+func TestParallelAssignWithCalls(t *testing.T) {
+	s := newSession(t)
+	mustExec(t, s, "x := []int{1, 2, 3}\na, b := 0, 0\nfunc two() (int, int) {\n\tvar e, g int\n\te, g = len(x), 2\n\treturn e, g\n}")
+	tests := []struct{ code, want string }{
+		{"a, b = len(x), 2\n[]int{a, b}", "[3 2]"},
+		{"a, b = 7, len(x)\n[]int{a, b}", "[7 3]"},
+		{"a, b = b, a\n[]int{a, b}", "[3 7]"},
+		{"e, g := two()\n[]int{e, g}", "[3 2]"},
+		{"x[0], a = a, len(x)+1\n[]int{x[0], a}", "[3 4]"},
 	}
 	for _, tt := range tests {
 		got, ok := mustExec(t, s, tt.code).result()
