@@ -41,7 +41,7 @@ func gradientLike(n, d int, seed uint64) *mat.Dense {
 }
 
 // The DataInf benchmark's sizes: 100,000 training gradients × 100 queries at
-// D = 4096, the figures of the task description.
+// D = 4096, the size at which golign is compared with NumPy.
 const (
 	benchTrain   = 100_000
 	benchQueries = 100
