@@ -116,17 +116,16 @@ func (s *Signer) verify(sig []byte, signed [][]byte) error {
 	if !s.Signs() {
 		return nil
 	}
+	// The signature is the lowercase hex digest, as Jupyter writes it;
+	// the same digest in uppercase is refused, as jupyter_client does.
+	sum := s.mac(signed).Sum(nil)
+	want := make([]byte, hex.EncodedLen(len(sum)))
+	hex.Encode(want, sum)
+	if !hmac.Equal(sig, want) {
+		return ErrBadSignature
+	}
 	var got [sha256.Size]byte
-	if hex.DecodedLen(len(sig)) != len(got) {
-		return ErrBadSignature
-	}
-	if _, err := hex.Decode(got[:], sig); err != nil {
-		return ErrBadSignature
-	}
-	want := s.mac(signed).Sum(nil)
-	if !hmac.Equal(got[:], want) {
-		return ErrBadSignature
-	}
+	copy(got[:], sum)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, dup := s.seen[got]; dup {

@@ -43,6 +43,7 @@ func TestSignatureRejections(t *testing.T) {
 	}{
 		{"flipped signature", tamper(func(f [][]byte) [][]byte { f[2][0] ^= 1; return f }), ErrBadSignature},
 		{"missing signature", tamper(func(f [][]byte) [][]byte { f[2] = nil; return f }), ErrBadSignature},
+		{"uppercase signature", tamper(func(f [][]byte) [][]byte { f[2] = bytes.ToUpper(f[2]); return f }), ErrBadSignature},
 		{"non-hex signature", tamper(func(f [][]byte) [][]byte { f[2] = bytes.Repeat([]byte("z"), 64); return f }), ErrBadSignature},
 		{"tampered content", tamper(func(f [][]byte) [][]byte { f[6] = []byte(`{"code":"rm"}`); return f }), ErrBadSignature},
 		{"wrong key", func(*Signer) [][]byte { other, _ := NewSigner(schemeHMACSHA256, "other"); return validFrames(other) }, ErrBadSignature},
