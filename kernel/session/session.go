@@ -425,9 +425,9 @@ func (s *Session) runStmts(ctx context.Context, stmts []ast.Stmt, last bool) (*b
 		if err := r.rewrite(block); err != nil {
 			return nil, err
 		}
-		r.typeIndexed(block.List)
+		retype := r.typeIndexed(block.List)
 		scopeCompound(block.List)
-		if err := s.compileRun(ctx, block); err != nil {
+		if err := s.compileRun(ctx, block, retype...); err != nil {
 			return nil, err
 		}
 	}
@@ -565,8 +565,17 @@ func (s *Session) execute(ctx context.Context, prog *interp.Program) (err error)
 	return err
 }
 
-func (s *Session) compileRun(ctx context.Context, n ast.Node) error {
+// compileRun compiles and runs n. When the interpreter's analysis of
+// top-level declarations cannot type n ("definition loop") and retype is
+// given, n is compiled again after the edits of retype (see typeIndexed).
+func (s *Session) compileRun(ctx context.Context, n ast.Node, retype ...func()) error {
 	prog, err := s.compile(n)
+	if err != nil && len(retype) > 0 && strings.Contains(err.Error(), "definition loop") {
+		for _, edit := range retype {
+			edit()
+		}
+		prog, err = s.compile(n)
+	}
 	if err != nil {
 		if strings.Contains(err.Error(), "definition loop") {
 			if u := s.undefinedIn(n); u != nil {

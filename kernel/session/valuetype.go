@@ -18,10 +18,13 @@ import (
 // r := ([]linalign.Row)(rows)[2], which the analysis types as a slice. The
 // conversion changes nothing at run time.
 
-// typeIndexed rewrites the index and slice expressions on global
-// variables in the values of the top-level short variable declarations of
-// list.
-func (r *rewriter) typeIndexed(list []ast.Stmt) {
+// typeIndexed returns the conversions of the index and slice expressions
+// on global variables in the values of the top-level short variable
+// declarations of list, each as a function making it. They are made only
+// when the interpreter cannot compile list as written: a conversion to a
+// type of the cell's own declaring is not always compiled right.
+func (r *rewriter) typeIndexed(list []ast.Stmt) []func() {
+	var edits []func()
 	local := nameSet{} // names this list declares before the statement at hand
 	for _, s := range list {
 		as, ok := s.(*ast.AssignStmt)
@@ -29,7 +32,7 @@ func (r *rewriter) typeIndexed(list []ast.Stmt) {
 			continue
 		}
 		for _, e := range as.Rhs {
-			r.typeIndexedIn(e, local)
+			edits = append(edits, r.typeIndexedIn(e, local)...)
 		}
 		for _, e := range as.Lhs {
 			if id, ok := e.(*ast.Ident); ok {
@@ -37,24 +40,31 @@ func (r *rewriter) typeIndexed(list []ast.Stmt) {
 			}
 		}
 	}
+	return edits
 }
 
-// typeIndexedIn rewrites the index and slice expressions of e whose
+// typeIndexedIn returns the conversions of the index and slice expressions of e whose
 // operand is a global variable, or a field of one, of a type that can be
 // written in the cell; function literals, whose bodies the analysis does
 // not type, are left alone.
-func (r *rewriter) typeIndexedIn(e ast.Expr, local nameSet) {
+func (r *rewriter) typeIndexedIn(e ast.Expr, local nameSet) []func() {
+	var edits []func()
 	ast.Inspect(e, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.FuncLit:
 			return false
 		case *ast.IndexExpr:
-			n.X = r.convertGlobal(n.X, local)
+			if x := r.convertGlobal(n.X, local); x != n.X {
+				edits = append(edits, func() { n.X = x })
+			}
 		case *ast.SliceExpr:
-			n.X = r.convertGlobal(n.X, local)
+			if x := r.convertGlobal(n.X, local); x != n.X {
+				edits = append(edits, func() { n.X = x })
+			}
 		}
 		return true
 	})
+	return edits
 }
 
 // convertGlobal returns (T)(x) when x is a global variable of compiled

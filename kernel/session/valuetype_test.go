@@ -30,6 +30,7 @@ byName := map[string][]string{"w": words}`)
 		{"v := raw.Data[3]\nv", "4"},
 		{"w := byName[\"w\"][2]\nw", `"c"`},
 		{"words := []int{5, 6}\nk := words[1]\nk", "6"},
+		{"pts := []struct{ X, Y float64 }{{X: 0, Y: raw.Data[1]}, {X: 1, Y: raw.Data[2]}}\npts[1].Y", "3"},
 	}
 	for _, tt := range tests {
 		got, ok := mustExec(t, s, tt.code).result()
