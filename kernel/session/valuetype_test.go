@@ -2,6 +2,20 @@ package session
 
 import "testing"
 
+// resultCase is a cell and the text of the result it must give.
+type resultCase struct{ code, want string }
+
+// expectResults runs each cell in s and checks its result.
+func expectResults(t *testing.T, s *Session, cells []resultCase) {
+	t.Helper()
+	for _, c := range cells {
+		got, ok := mustExec(t, s, c.code).result()
+		if !ok || got != c.want {
+			t.Errorf("%q: result %q, want %q", c.code, got, c.want)
+		}
+	}
+}
+
 // TestIndexCompiledResults checks that top-level declarations can index,
 // slice and select into variables holding what compiled functions
 // returned, which the interpreter alone rejects ("definition loop").
@@ -19,7 +33,7 @@ parts, err := filepath.Glob("/")
 m := mat.NewDense(2, 2, []float64{1, 2, 3, 4})
 raw := m.RawMatrix()
 byName := map[string][]string{"w": words}`)
-	tests := []struct{ code, want string }{
+	tests := []resultCase{
 		{"second := words[1]\nsecond", `"b"`},
 		{"tail := words[1:]\nlen(tail)", "2"},
 		{"var all = words\nlen(all)", "3"},
@@ -32,12 +46,7 @@ byName := map[string][]string{"w": words}`)
 		{"words := []int{5, 6}\nk := words[1]\nk", "6"},
 		{"pts := []struct{ X, Y float64 }{{X: 0, Y: raw.Data[1]}, {X: 1, Y: raw.Data[2]}}\npts[1].Y", "3"},
 	}
-	for _, tt := range tests {
-		got, ok := mustExec(t, s, tt.code).result()
-		if !ok || got != tt.want {
-			t.Errorf("%q: result %q, want %q", tt.code, got, tt.want)
-		}
-	}
+	expectResults(t, s, tests)
 }
 
 // TestParallelAssignWithCalls checks assignments of several values mixing
@@ -45,17 +54,12 @@ byName := map[string][]string{"w": words}`)
 func TestParallelAssignWithCalls(t *testing.T) {
 	s := newSession(t)
 	mustExec(t, s, "x := []int{1, 2, 3}\na, b := 0, 0\nfunc two() (int, int) {\n\tvar e, g int\n\te, g = len(x), 2\n\treturn e, g\n}")
-	tests := []struct{ code, want string }{
+	tests := []resultCase{
 		{"a, b = len(x), 2\n[]int{a, b}", "[3 2]"},
 		{"a, b = 7, len(x)\n[]int{a, b}", "[7 3]"},
 		{"a, b = b, a\n[]int{a, b}", "[3 7]"},
 		{"e, g := two()\n[]int{e, g}", "[3 2]"},
 		{"x[0], a = a, len(x)+1\n[]int{x[0], a}", "[3 4]"},
 	}
-	for _, tt := range tests {
-		got, ok := mustExec(t, s, tt.code).result()
-		if !ok || got != tt.want {
-			t.Errorf("%q: result %q, want %q", tt.code, got, tt.want)
-		}
-	}
+	expectResults(t, s, tests)
 }
