@@ -15,19 +15,9 @@ root="$(cd "$here/../.." && pwd)"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
-if [[ -z "${GOLIGN:-}" ]]; then
-	(cd "$root" && go build -tags "${TAGS:-openblas}" -o "$tmp/golign" ./cmd/golign)
-	GOLIGN="$tmp/golign"
-fi
-export GOLIGN
-"$GOLIGN" install --prefix "$tmp/prefix" >/dev/null
-
-export JUPYTER_PATH="$tmp/prefix/share/jupyter"
-export JUPYTER_RUNTIME_DIR="$tmp/runtime"
-export JUPYTER_DATA_DIR="$tmp/data"
-export JUPYTER_CONFIG_DIR="$tmp/config"
-export IPYTHONDIR="$tmp/ipython"
-export PYDEVD_DISABLE_FILE_VALIDATION=1
+# shellcheck source=../jupyter-sandbox.sh
+source "$here/../jupyter-sandbox.sh"
+jupyter_sandbox "$tmp"
 
 cd "$here"
 /usr/bin/python3 -Xfrozen_modules=off -m unittest -v test_security test_faults

@@ -8,23 +8,12 @@
 # GOLIGN names the golign binary to test; without it one is built.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
-if [[ -z "${GOLIGN:-}" ]]; then
-	(cd "$root" && go build -o "$tmp/golign" ./cmd/golign)
-	GOLIGN="$tmp/golign"
-fi
-export GOLIGN
-"$GOLIGN" install --prefix "$tmp/prefix" >/dev/null
-
-export JUPYTER_PATH="$tmp/prefix/share/jupyter"
-export JUPYTER_RUNTIME_DIR="$tmp/runtime"
-export JUPYTER_DATA_DIR="$tmp/data"
-export JUPYTER_CONFIG_DIR="$tmp/config"
-export IPYTHONDIR="$tmp/ipython"
-export PYDEVD_DISABLE_FILE_VALIDATION=1
+# shellcheck source=../jupyter-sandbox.sh
+source "$here/../jupyter-sandbox.sh"
+jupyter_sandbox "$tmp"
 export GOLIGN_TEST_TMP="$tmp"
 
 cd "$here"

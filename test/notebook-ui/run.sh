@@ -35,13 +35,10 @@ fail() {
 	exit 1
 }
 
-if [[ -z "${GOLIGN:-}" ]]; then
-	echo "notebook-ui: building golign"
-	(cd "$root" && go build -tags "${TAGS:-openblas}" -o bin/golign ./cmd/golign)
-	GOLIGN="$root/bin/golign"
-fi
-[[ -x "$GOLIGN" ]] || fail "GOLIGN=$GOLIGN is not an executable"
-"$GOLIGN" install --prefix "$tmp/prefix" >/dev/null || fail "$GOLIGN install --prefix could not install the kernelspec"
+[[ -z "${GOLIGN:-}" || -x "$GOLIGN" ]] || fail "GOLIGN=$GOLIGN is not an executable"
+# shellcheck source=../jupyter-sandbox.sh
+source "$here/../jupyter-sandbox.sh"
+jupyter_sandbox "$tmp"
 
 # playwright-core from the committed lock file; it never downloads a browser.
 # The stamp records which lock file node_modules was installed from.
@@ -53,12 +50,6 @@ if ! cmp -s "$here/package-lock.json" "$stamp"; then
 	cp "$here/package-lock.json" "$stamp"
 fi
 
-export JUPYTER_PATH="$tmp/prefix/share/jupyter"
-export JUPYTER_RUNTIME_DIR="$tmp/runtime"
-export JUPYTER_DATA_DIR="$tmp/data"
-export JUPYTER_CONFIG_DIR="$tmp/config"
-export IPYTHONDIR="$tmp/ipython"
-export PYDEVD_DISABLE_FILE_VALIDATION=1
 mkdir -p "$tmp/notebooks" "$JUPYTER_RUNTIME_DIR"
 cp "$here/plot.ipynb" "$tmp/notebooks/plot.ipynb"
 
