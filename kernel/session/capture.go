@@ -1,7 +1,6 @@
 package session
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -10,6 +9,7 @@ import (
 	"syscall"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Output written to the process's standard output and error — by
@@ -20,11 +20,6 @@ import (
 // batchDelay. The process's original standard output and error are kept for
 // the kernel's own logs (LogWriter).
 const batchDelay = 25 * time.Millisecond
-
-// syncMark is written into a pipe to learn when everything written before it
-// has been forwarded. A write of fewer than PIPE_BUF bytes is atomic, so it
-// never interleaves with other writers' bytes.
-var syncMark = []byte("\x00\x1b[golign:sync]\x00")
 
 // streamTarget receives forwarded text.
 type streamTarget func(name, text string)
@@ -123,11 +118,23 @@ func dupFile(fd int, name string) (*os.File, error) {
 // blockingPipe makes a pipe whose ends are in blocking mode: they replace
 // file descriptors that the os package opened as blocking, and it must keep
 // treating them so.
-func blockingPipe() (r, w *os.File, err error) {
+func blockingPipe() (r, w *os.File, err error) { return makePipe(false) }
+
+// makePipe makes a close-on-exec pipe. Its write end blocks; its read end
+// blocks too unless pollRead is true, in which case reads go through the
+// runtime's poller and a read of an empty pipe fails with EAGAIN at once.
+func makePipe(pollRead bool) (r, w *os.File, err error) {
 	var p [2]int
 	syscall.ForkLock.RLock()
 	err = syscall.Pipe2(p[:], syscall.O_CLOEXEC)
 	syscall.ForkLock.RUnlock()
+	if err == nil && pollRead {
+		err = syscall.SetNonblock(p[0], true)
+		if err != nil {
+			syscall.Close(p[0])
+			syscall.Close(p[1])
+		}
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("creating a pipe: %w", err)
 	}
@@ -143,90 +150,131 @@ func (c *capture) setTarget(t streamTarget) {
 }
 
 // sync returns once everything written to fds 1 and 2 before the call has
-// been forwarded, or after a second if a stream is stuck.
+// been forwarded.
 func (c *capture) sync() {
 	for _, s := range c.streams {
-		s.sync(time.Second)
+		s.sync()
 	}
 }
 
-// stream forwards one redirected file descriptor.
+// stream forwards one redirected file descriptor. Its pipe is read by
+// whichever goroutine holds readMu: the reader, woken by the runtime's
+// poller when data arrives, or sync, which drains what the pipe holds
+// itself instead of waiting for the reader to be scheduled.
 type stream struct {
 	name string
 	fd   int
 	r, w *os.File
+	raw  syscall.RawConn // r's descriptor, for reads without blocking
+
+	readMu sync.Mutex // held while reading the pipe and queueing what was read
+	buf    []byte     // read buffer, guarded by readMu
 
 	pubMu sync.Mutex // held while taking and publishing, to keep order
 
 	mu      sync.Mutex
-	cond    *sync.Cond
 	target  streamTarget
 	pending []byte
-	marks   int // sync marks seen
-	sent    int // sync marks written
 	kick    chan struct{}
 }
 
 func newStream(name string, fd int) (*stream, error) {
-	r, w, err := blockingPipe()
+	r, w, err := makePipe(true)
 	if err != nil {
 		return nil, err
 	}
-	if err := syscall.Dup3(int(w.Fd()), fd, 0); err != nil {
+	raw, err := r.SyscallConn()
+	if err == nil {
+		err = syscall.Dup3(int(w.Fd()), fd, 0)
+	}
+	if err != nil {
 		r.Close()
 		w.Close()
 		return nil, fmt.Errorf("redirecting %s: %w", name, err)
 	}
-	s := &stream{name: name, fd: fd, r: r, w: w, kick: make(chan struct{}, 1)}
-	s.cond = sync.NewCond(&s.mu)
+	s := &stream{name: name, fd: fd, r: r, w: w, raw: raw, buf: make([]byte, 64<<10), kick: make(chan struct{}, 1)}
 	go s.read()
 	go s.batch()
 	return s, nil
 }
 
-// read copies the pipe into pending, and handles sync marks.
-func (s *stream) read() {
-	buf := make([]byte, 64<<10)
-	var carry []byte
+// pipeState is what one read of a stream's pipe found.
+type pipeState int
+
+const (
+	pipeData  pipeState = iota // data, now pending
+	pipeEmpty                  // nothing to read yet
+	pipeEnded                  // every write end is closed
+)
+
+// readOnce reads what the pipe holds, up to the buffer's size, into
+// pending, and returns how many bytes it read. The caller holds readMu.
+func (s *stream) readOnce(fd int) (int, pipeState) {
 	for {
-		n, err := s.r.Read(buf)
-		data := append(carry, buf[:n]...)
-		carry = nil
-		for {
-			i := bytes.Index(data, syncMark)
-			if i < 0 {
-				break
-			}
-			s.add(data[:i])
-			s.flush(true)
-			s.mu.Lock()
-			s.marks++
-			s.cond.Broadcast()
-			s.mu.Unlock()
-			data = data[i+len(syncMark):]
-		}
-		k := markPrefix(data)
-		s.add(data[:len(data)-k])
-		carry = append(carry, data[len(data)-k:]...)
-		if err != nil {
-			s.add(carry)
-			s.flush(true)
-			s.r.Close()
-			close(s.kick)
-			return
+		n, err := syscall.Read(fd, s.buf)
+		switch {
+		case n > 0:
+			s.add(s.buf[:n])
+			return n, pipeData
+		case err == syscall.EINTR:
+			continue
+		case err == syscall.EAGAIN:
+			return 0, pipeEmpty
+		default:
+			return 0, pipeEnded
 		}
 	}
 }
 
-// markPrefix returns the length of the longest tail of data that begins
-// syncMark, to keep back until the next read completes or refutes it.
-func markPrefix(data []byte) int {
-	for k := min(len(syncMark)-1, len(data)); k > 0; k-- {
-		if bytes.HasPrefix(syncMark, data[len(data)-k:]) {
-			return k
+// read forwards the pipe until its write ends are closed.
+func (s *stream) read() {
+	var state pipeState
+	for state != pipeEnded {
+		err := s.raw.Read(func(fd uintptr) bool {
+			s.readMu.Lock()
+			_, state = s.readOnce(int(fd))
+			s.readMu.Unlock()
+			return state != pipeEmpty
+		})
+		if err != nil {
+			break
 		}
 	}
-	return 0
+	s.flush(true)
+	s.r.Close()
+	close(s.kick)
+}
+
+// sync publishes everything written to the stream before the call: it
+// reads the bytes the pipe holds (those the reader took earlier are pending
+// already), no more, so that a writer that never pauses cannot hold it up,
+// and flushes.
+func (s *stream) sync() {
+	s.readMu.Lock()
+	s.raw.Control(func(fd uintptr) {
+		left, err := pipeBytes(fd)
+		if err != nil {
+			left = len(s.buf) // one read's worth
+		}
+		for left > 0 {
+			n, state := s.readOnce(int(fd))
+			if state != pipeData {
+				break
+			}
+			left -= n
+		}
+	})
+	s.readMu.Unlock()
+	s.flush(true)
+}
+
+// pipeBytes returns the number of unread bytes in the pipe fd.
+func pipeBytes(fd uintptr) (int, error) {
+	var n int32
+	if _, _, errno := syscall.Syscall(syscall.SYS_IOCTL, fd, syscall.TIOCINQ, uintptr(unsafe.Pointer(&n))); errno != 0 {
+		return 0, errno
+	}
+	return int(n), nil
 }
 
 // maxKeptPending is the largest capacity of a stream's pending buffer kept
@@ -294,29 +342,6 @@ func incompleteRuneTail(b []byte) int {
 		}
 	}
 	return 0
-}
-
-// sync writes a mark and waits until the reader has seen it.
-func (s *stream) sync(timeout time.Duration) {
-	s.mu.Lock()
-	s.sent++
-	want := s.sent
-	s.mu.Unlock()
-	if _, err := s.w.Write(syncMark); err != nil {
-		return
-	}
-	deadline := time.AfterFunc(timeout, func() {
-		s.mu.Lock()
-		s.marks = max(s.marks, want)
-		s.cond.Broadcast()
-		s.mu.Unlock()
-	})
-	defer deadline.Stop()
-	s.mu.Lock()
-	for s.marks < want {
-		s.cond.Wait()
-	}
-	s.mu.Unlock()
 }
 
 // savedWriter writes to the process's original standard error while output

@@ -86,7 +86,7 @@ func ` + resultHelper + `(values ...any) {
 
 // evalPrelude compiles and runs the prelude.
 func (s *Session) evalPrelude() error {
-	f, err := parser.ParseFile(s.in.FileSet(), cellFile, "package main\n"+prelude, 0)
+	f, err := parser.ParseFile(s.in.FileSet(), cellFile, "package main\n"+prelude, parseMode)
 	if err != nil {
 		return err
 	}

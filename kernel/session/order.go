@@ -89,7 +89,7 @@ func namesOf(p piece) pieceNames {
 	case importUnit:
 		return n
 	case declUnit:
-		f, err := parser.ParseFile(fset, "", "package main\n"+p.src, 0)
+		f, err := parser.ParseFile(fset, "", "package main\n"+p.src, parseMode)
 		if err != nil {
 			return n
 		}
@@ -100,7 +100,7 @@ func namesOf(p piece) pieceNames {
 		}
 		root = f
 	default:
-		f, err := parser.ParseFile(fset, "", "package main; func main() {\n"+p.src+"\n}", 0)
+		f, err := parser.ParseFile(fset, "", "package main; func main() {\n"+p.src+"\n}", parseMode)
 		if err != nil {
 			return n
 		}

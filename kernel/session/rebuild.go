@@ -78,7 +78,7 @@ func (s *Session) needsRebuild(p piece) bool {
 
 // parseDecls parses a declaration piece on its own, for analysis.
 func parseDecls(p piece) []ast.Decl {
-	f, err := parser.ParseFile(token.NewFileSet(), "", "package main\n"+p.src, 0)
+	f, err := parser.ParseFile(token.NewFileSet(), "", "package main\n"+p.src, parseMode)
 	if err != nil {
 		return nil
 	}

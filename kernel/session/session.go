@@ -348,10 +348,15 @@ func (s *Session) userExpressions(ctx context.Context, exprs map[string]string) 
 // cellFile is the file name of cells in positions.
 const cellFile = "cell"
 
+// parseMode is how cells are parsed. The interpreter and the session find
+// identifiers by name in their own scopes, so the parser's object
+// resolution, a walk of every tree, is skipped.
+const parseMode = parser.SkipObjectResolution
+
 // parseStmts parses statements found at line:col of the cell.
 func (s *Session) parseStmts(p piece) ([]ast.Stmt, error) {
 	src := fmt.Sprintf("package main; func main() {\n//line %s:%d:%d\n%s\n}", cellFile, p.line, p.col, p.src)
-	f, err := parser.ParseFile(s.in.FileSet(), cellFile, src, 0)
+	f, err := parser.ParseFile(s.in.FileSet(), cellFile, src, parseMode)
 	if err != nil {
 		return nil, err
 	}
@@ -365,7 +370,7 @@ func (s *Session) parseFile(p piece) (*ast.File, error) { return s.parseFileAs(p
 // interpreter's scope of imports stays that of cells).
 func (s *Session) parseFileAs(p piece, name string) (*ast.File, error) {
 	src := fmt.Sprintf("package main\n//line %s:%d:%d\n%s\n", name, p.line, p.col, p.src)
-	return parser.ParseFile(s.in.FileSet(), cellFile, src, parser.ParseComments)
+	return parser.ParseFile(s.in.FileSet(), cellFile, src, parseMode|parser.ParseComments)
 }
 
 // runPiece compiles and runs one piece; last tells whether it ends the cell.
