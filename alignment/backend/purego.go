@@ -2,4 +2,5 @@
 
 package backend
 
-const name = "gonum (pure Go)"
+// name describes the pure-Go backend.
+func name() string { return "gonum (pure Go)" }

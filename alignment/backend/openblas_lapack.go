@@ -1,0 +1,280 @@
+//go:build openblas && cgo
+
+package backend
+
+// #include "openblas_shim.h"
+import "C"
+
+import (
+	"fmt"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/lapack"
+	"gonum.org/v1/gonum/lapack/gonum"
+)
+
+// openblasLAPACK is gonum's native LAPACK with the factorisations behind
+// mat's EigenSym, SVD, LU (Solve, Inverse), QR and Cholesky computed by
+// LAPACKE in row-major order, which is gonum's. Every override checks its
+// arguments and panics as gonum does, answers workspace queries
+// (lwork = -1) with LAPACK's optimal size in work[0], and runs gonum's code
+// for empty problems, sizes beyond C's int, and every call when LAPACKE could
+// not be loaded. gonum's own routines, the overridden ones included when they
+// call each other, run on the backend's BLAS.
+type openblasLAPACK struct {
+	gonum.Implementation
+}
+
+// Panic messages of the argument checks, as gonum's LAPACK words them.
+const (
+	lapackBadEVJob    = "lapack: bad EVJob"
+	lapackBadSVDJob   = "lapack: bad SVDJob"
+	lapackNoSVDO      = "dgesvd: not coded for overwrite"
+	lapackBadSide     = "lapack: bad Side"
+	lapackBadTrans    = "lapack: bad Trans"
+	lapackBadUplo     = "lapack: bad Uplo"
+	lapackBadLWork    = "lapack: insufficient declared workspace length"
+	lapackKGTM        = "lapack: k > m"
+	lapackKGTN        = "lapack: k > n"
+	lapackKLT0        = "lapack: k < 0"
+	lapackMLT0        = "lapack: m < 0"
+	lapackNLT0        = "lapack: n < 0"
+	lapackNrhsLT0     = "lapack: nrhs < 0"
+	lapackBadLenIpiv  = "lapack: bad length of ipiv"
+	lapackBadLenTau   = "lapack: bad length of tau"
+	lapackShortA      = "lapack: insufficient length of a"
+	lapackShortB      = "lapack: insufficient length of b"
+	lapackShortC      = "lapack: insufficient length of c"
+	lapackShortS      = "lapack: insufficient length of s"
+	lapackShortU      = "lapack: insufficient length of u"
+	lapackShortVT     = "lapack: insufficient length of vt"
+	lapackShortW      = "lapack: insufficient length of w"
+	lapackShortWork   = "lapack: insufficient length of work"
+	lapackBadLdA      = "lapack: bad leading dimension of A"
+	lapackBadLdB      = "lapack: bad leading dimension of B"
+	lapackBadLdC      = "lapack: bad leading dimension of C"
+	lapackBadLdU      = "lapack: bad leading dimension of U"
+	lapackBadLdVT     = "lapack: bad leading dimension of VT"
+	lapackRowMajor    = 101 // LAPACK_ROW_MAJOR of lapacke.h
+	lapackQueryLength = -1
+)
+
+// checkInfo returns whether LAPACKE's info reports success (0); a positive
+// info is the routine's numerical failure (not converged, singular, not
+// positive definite). A negative info would mean an argument the checks let
+// through, which is a defect of these checks: it panics naming the routine.
+func checkInfo(routine string, info C.int) bool {
+	if info < 0 {
+		panic(fmt.Sprintf("lapack: %s rejected argument %d", routine, -info))
+	}
+	return info == 0
+}
+
+// checkWork checks a workspace of declared length lwork against its minimum
+// (a query, lwork = -1, needs one element).
+func checkWork(work []float64, lwork, minimum int) {
+	panicIf(lwork < minimum && lwork != lapackQueryLength, lapackBadLWork)
+	panicIf(len(work) < max(1, lwork), lapackShortWork)
+}
+
+// cchar converts a LAPACK option (the byte gonum's option types hold) for C.
+func cchar[T ~byte](option T) C.char { return C.char(option) }
+
+// pivotsToC converts gonum's zero-based row interchanges to LAPACK's
+// one-based ones.
+func pivotsToC(ipiv []int) []C.int {
+	c := make([]C.int, len(ipiv))
+	for i, p := range ipiv {
+		c[i] = C.int(p + 1)
+	}
+	return c
+}
+
+// Dsyev computes the eigenvalues of the n×n symmetric A stored in its
+// triangle uplo into w in ascending order and, if jobz is EVCompute, the
+// orthonormal eigenvectors into the columns of A (LAPACK dsyev: reduction to
+// tridiagonal form and the implicit QL/QR iteration).
+func (impl openblasLAPACK) Dsyev(jobz lapack.EVJob, uplo blas.Uplo, n int, a []float64, lda int, w, work []float64, lwork int) (ok bool) {
+	panicIf(jobz != lapack.EVNone && jobz != lapack.EVCompute, lapackBadEVJob)
+	panicIf(uplo != blas.Upper && uplo != blas.Lower, lapackBadUplo)
+	panicIf(n < 0, lapackNLT0)
+	panicIf(lda < max(1, n), lapackBadLdA)
+	checkWork(work, lwork, max(1, 3*n-1))
+	if n == 0 || !fitsInt32(n, lda, lwork) || !loaded() {
+		return impl.Implementation.Dsyev(jobz, uplo, n, a, lda, w, work, lwork)
+	}
+	if lwork != lapackQueryLength {
+		panicIf(len(a) < (n-1)*lda+n, lapackShortA)
+		panicIf(len(w) < n, lapackShortW)
+	}
+	info := C.golign_call_LAPACKE_dsyev_work(lapackRowMajor, cchar(jobz), cchar(uplo), C.int(n), ptr(a), C.int(lda), ptr(w), ptr(work), C.int(lwork))
+	return checkInfo("dsyev", info)
+}
+
+// Dgesvd computes the singular value decomposition A = U·Σ·Vᵀ of the m×n A:
+// the singular values in descending order into s and, as jobU and jobVT ask
+// (SVDAll: all, SVDStore: the min(m, n) leading, SVDNone: none), the left
+// singular vectors into the columns of u and the right ones into the rows of
+// vt (LAPACK dgesvd: bidiagonalisation and implicit-shift QR). A is
+// destroyed. As in gonum, SVDOverwrite is not supported.
+func (impl openblasLAPACK) Dgesvd(jobU, jobVT lapack.SVDJob, m, n int, a []float64, lda int, s, u []float64, ldu int, vt []float64, ldvt int, work []float64, lwork int) (ok bool) {
+	panicIf(jobU == lapack.SVDOverwrite || jobVT == lapack.SVDOverwrite, lapackNoSVDO)
+	for _, job := range []lapack.SVDJob{jobU, jobVT} {
+		panicIf(job != lapack.SVDAll && job != lapack.SVDStore && job != lapack.SVDNone, lapackBadSVDJob)
+	}
+	minmn := min(m, n)
+	panicIf(m < 0, lapackMLT0)
+	panicIf(n < 0, lapackNLT0)
+	panicIf(lda < max(1, n), lapackBadLdA)
+	panicIf(ldu < 1 || (jobU == lapack.SVDAll && ldu < m) || (jobU == lapack.SVDStore && ldu < minmn), lapackBadLdU)
+	panicIf(ldvt < 1 || (jobVT != lapack.SVDNone && ldvt < n), lapackBadLdVT)
+	minWork := 1
+	if minmn > 0 {
+		minWork = max(3*minmn+max(m, n), 5*minmn)
+	}
+	checkWork(work, lwork, minWork)
+	if minmn == 0 || !fitsInt32(m, n, lda, ldu, ldvt, lwork) || !loaded() {
+		return impl.Implementation.Dgesvd(jobU, jobVT, m, n, a, lda, s, u, ldu, vt, ldvt, work, lwork)
+	}
+	if lwork != lapackQueryLength {
+		panicIf(len(a) < (m-1)*lda+n, lapackShortA)
+		panicIf(len(s) < minmn, lapackShortS)
+		panicIf((jobU == lapack.SVDAll && len(u) < (m-1)*ldu+m) || (jobU == lapack.SVDStore && len(u) < (m-1)*ldu+minmn), lapackShortU)
+		panicIf((jobVT == lapack.SVDAll && len(vt) < (n-1)*ldvt+n) || (jobVT == lapack.SVDStore && len(vt) < (minmn-1)*ldvt+n), lapackShortVT)
+	}
+	info := C.golign_call_LAPACKE_dgesvd_work(lapackRowMajor, cchar(jobU), cchar(jobVT), C.int(m), C.int(n), ptr(a), C.int(lda), ptr(s), ptr(u), C.int(ldu), ptr(vt), C.int(ldvt), ptr(work), C.int(lwork))
+	return checkInfo("dgesvd", info)
+}
+
+// Dgetrf computes the LU factorisation with partial pivoting P·A = L·U of
+// the m×n A, storing L (unit diagonal, not stored) and U in A and the
+// zero-based row interchanges in ipiv (LAPACK dgetrf). It reports false when
+// U is exactly singular; the factorisation is complete even then.
+func (impl openblasLAPACK) Dgetrf(m, n int, a []float64, lda int, ipiv []int) (ok bool) {
+	panicIf(m < 0, lapackMLT0)
+	panicIf(n < 0, lapackNLT0)
+	panicIf(lda < max(1, n), lapackBadLdA)
+	mn := min(m, n)
+	if mn == 0 || !fitsInt32(m, n, lda) || !loaded() {
+		return impl.Implementation.Dgetrf(m, n, a, lda, ipiv)
+	}
+	panicIf(len(a) < (m-1)*lda+n, lapackShortA)
+	panicIf(len(ipiv) != mn, lapackBadLenIpiv)
+	cpiv := make([]C.int, mn)
+	info := C.golign_call_LAPACKE_dgetrf_work(lapackRowMajor, C.int(m), C.int(n), ptr(a), C.int(lda), &cpiv[0])
+	for i, p := range cpiv {
+		ipiv[i] = int(p) - 1
+	}
+	return checkInfo("dgetrf", info)
+}
+
+// Dgetrs solves A·X = B or Aᵀ·X = B (as trans says) for the n×nrhs X,
+// overwriting B, with the LU factorisation of A from Dgetrf (LAPACK
+// dgetrs).
+func (impl openblasLAPACK) Dgetrs(trans blas.Transpose, n, nrhs int, a []float64, lda int, ipiv []int, b []float64, ldb int) {
+	panicIf(trans != blas.NoTrans && trans != blas.Trans && trans != blas.ConjTrans, lapackBadTrans)
+	panicIf(n < 0, lapackNLT0)
+	panicIf(nrhs < 0, lapackNrhsLT0)
+	panicIf(lda < max(1, n), lapackBadLdA)
+	panicIf(ldb < max(1, nrhs), lapackBadLdB)
+	if n == 0 || nrhs == 0 || !fitsInt32(n, nrhs, lda, ldb) || !loaded() {
+		impl.Implementation.Dgetrs(trans, n, nrhs, a, lda, ipiv, b, ldb)
+		return
+	}
+	panicIf(len(a) < (n-1)*lda+n, lapackShortA)
+	panicIf(len(b) < (n-1)*ldb+nrhs, lapackShortB)
+	panicIf(len(ipiv) != n, lapackBadLenIpiv)
+	cpiv := pivotsToC(ipiv)
+	info := C.golign_call_LAPACKE_dgetrs_work(lapackRowMajor, cchar(trans), C.int(n), C.int(nrhs), ptr(a), C.int(lda), &cpiv[0], ptr(b), C.int(ldb))
+	checkInfo("dgetrs", info)
+}
+
+// Dgetri computes the inverse of A from its LU factorisation by Dgetrf,
+// overwriting it (LAPACK dgetri: inv(U), then inv(A)·L = inv(U)). It reports
+// false when A is singular.
+func (impl openblasLAPACK) Dgetri(n int, a []float64, lda int, ipiv []int, work []float64, lwork int) (ok bool) {
+	panicIf(n < 0, lapackNLT0)
+	panicIf(lda < max(1, n), lapackBadLdA)
+	checkWork(work, lwork, max(1, n))
+	if n == 0 || !fitsInt32(n, lda, lwork) || !loaded() {
+		return impl.Implementation.Dgetri(n, a, lda, ipiv, work, lwork)
+	}
+	var cpiv []C.int
+	if lwork != lapackQueryLength {
+		panicIf(len(a) < (n-1)*lda+n, lapackShortA)
+		panicIf(len(ipiv) != n, lapackBadLenIpiv)
+		cpiv = pivotsToC(ipiv)
+	} else {
+		cpiv = make([]C.int, 1)
+	}
+	info := C.golign_call_LAPACKE_dgetri_work(lapackRowMajor, C.int(n), ptr(a), C.int(lda), &cpiv[0], ptr(work), C.int(lwork))
+	return checkInfo("dgetri", info)
+}
+
+// Dpotrf computes the Cholesky factorisation A = Uᵀ·U (uplo Upper) or
+// A = L·Lᵀ (uplo Lower) of the n×n symmetric positive definite A, in place
+// (LAPACK dpotrf). It reports false when A is not positive definite.
+func (impl openblasLAPACK) Dpotrf(uplo blas.Uplo, n int, a []float64, lda int) (ok bool) {
+	panicIf(uplo != blas.Upper && uplo != blas.Lower, lapackBadUplo)
+	panicIf(n < 0, lapackNLT0)
+	panicIf(lda < max(1, n), lapackBadLdA)
+	if n == 0 || !fitsInt32(n, lda) || !loaded() {
+		return impl.Implementation.Dpotrf(uplo, n, a, lda)
+	}
+	panicIf(len(a) < (n-1)*lda+n, lapackShortA)
+	info := C.golign_call_LAPACKE_dpotrf_work(lapackRowMajor, cchar(uplo), C.int(n), ptr(a), C.int(lda))
+	return checkInfo("dpotrf", info)
+}
+
+// Dgeqrf computes the QR factorisation A = Q·R of the m×n A: R in the upper
+// triangle of A, Q as min(m, n) Householder reflectors below it with their
+// scalars in tau (LAPACK dgeqrf).
+func (impl openblasLAPACK) Dgeqrf(m, n int, a []float64, lda int, tau, work []float64, lwork int) {
+	panicIf(m < 0, lapackMLT0)
+	panicIf(n < 0, lapackNLT0)
+	panicIf(lda < max(1, n), lapackBadLdA)
+	checkWork(work, lwork, max(1, n))
+	k := min(m, n)
+	if k == 0 || !fitsInt32(m, n, lda, lwork) || !loaded() {
+		impl.Implementation.Dgeqrf(m, n, a, lda, tau, work, lwork)
+		return
+	}
+	if lwork != lapackQueryLength {
+		panicIf(len(a) < (m-1)*lda+n, lapackShortA)
+		panicIf(len(tau) != k, lapackBadLenTau)
+	}
+	info := C.golign_call_LAPACKE_dgeqrf_work(lapackRowMajor, C.int(m), C.int(n), ptr(a), C.int(lda), ptr(tau), ptr(work), C.int(lwork))
+	checkInfo("dgeqrf", info)
+}
+
+// Dormqr overwrites the m×n C with Q·C, Qᵀ·C (side Left) or C·Q, C·Qᵀ (side
+// Right), where Q is the product of the k reflectors a Dgeqrf left in A and
+// tau (LAPACK dormqr).
+func (impl openblasLAPACK) Dormqr(side blas.Side, trans blas.Transpose, m, n, k int, a []float64, lda int, tau, c []float64, ldc int, work []float64, lwork int) {
+	left := side == blas.Left
+	nq, nw := n, m
+	if left {
+		nq, nw = m, n
+	}
+	panicIf(!left && side != blas.Right, lapackBadSide)
+	panicIf(trans != blas.NoTrans && trans != blas.Trans, lapackBadTrans)
+	panicIf(m < 0, lapackMLT0)
+	panicIf(n < 0, lapackNLT0)
+	panicIf(k < 0, lapackKLT0)
+	panicIf(left && k > m, lapackKGTM)
+	panicIf(!left && k > n, lapackKGTN)
+	panicIf(lda < max(1, k), lapackBadLdA)
+	panicIf(ldc < max(1, n), lapackBadLdC)
+	checkWork(work, lwork, max(1, nw))
+	if m == 0 || n == 0 || k == 0 || !fitsInt32(m, n, k, lda, ldc, lwork) || !loaded() {
+		impl.Implementation.Dormqr(side, trans, m, n, k, a, lda, tau, c, ldc, work, lwork)
+		return
+	}
+	if lwork != lapackQueryLength {
+		panicIf(len(a) < (nq-1)*lda+k, lapackShortA)
+		panicIf(len(tau) != k, lapackBadLenTau)
+		panicIf(len(c) < (m-1)*ldc+n, lapackShortC)
+	}
+	info := C.golign_call_LAPACKE_dormqr_work(lapackRowMajor, cchar(side), cchar(trans), C.int(m), C.int(n), C.int(k), ptr(a), C.int(lda), ptr(tau), ptr(c), C.int(ldc), ptr(work), C.int(lwork))
+	checkInfo("dormqr", info)
+}
