@@ -17,9 +17,12 @@ import (
 // gonum's. Every override checks its arguments and panics as gonum does
 // before calling C; calls whose result needs no arithmetic on the matrices
 // (alpha = 0, an empty inner dimension), sizes beyond C's int, and every call
-// when OpenBLAS could not be loaded run gonum's code. Level-1 routines stay
-// native: gonum's assembly matches OpenBLAS at the vector lengths the
-// library uses, and a cgo call costs more than a short dot product.
+// when OpenBLAS could not be loaded run gonum's code. Of the level-1
+// routines only Dnrm2 of long vectors is overridden: measured here, gonum's
+// assembly Ddot, Daxpy and Dscal are as fast as OpenBLAS's from 256 elements
+// to 2²⁰ and several times faster below (a cgo call costs about 40 ns),
+// while OpenBLAS's Dnrm2 is faster than gonum's scaled loop from a few
+// hundred elements on (1.3 times at 256, 2.3 times at 65536).
 type openblasBLAS struct {
 	gonum.Implementation
 }
@@ -427,4 +430,19 @@ func (impl openblasBLAS) Dtrsv(ul blas.Uplo, tA blas.Transpose, d blas.Diag, n i
 		return
 	}
 	C.golign_call_cblas_dtrsv(cblasRowMajor, cul, ct, cd, C.int(n), ptr(a), C.int(lda), ptr(x), C.int(incX))
+}
+
+// nrm2MinLength is the shortest vector whose Dnrm2 OpenBLAS computes; below
+// it gonum's loop is as fast as the cgo call alone (measured crossover
+// between 16 and 256 elements).
+const nrm2MinLength = 128
+
+// Dnrm2 returns the Euclidean norm ‖x‖₂ of the n elements of x with
+// increment incX, computed without overflow or underflow for any finite x.
+func (impl openblasBLAS) Dnrm2(n int, x []float64, incX int) float64 {
+	if n < nrm2MinLength || incX < 1 || !fitsInt32(n, incX) || !loaded() {
+		return impl.Implementation.Dnrm2(n, x, incX)
+	}
+	panicIf(shortVector(x, n, incX), shortX)
+	return float64(C.golign_call_cblas_dnrm2(C.int(n), ptr(x), C.int(incX)))
 }

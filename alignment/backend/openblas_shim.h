@@ -25,10 +25,7 @@
 	X(void, cblas_dsyr2, (int order, int uplo, int n, double alpha, const double *x, int incx, const double *y, int incy, double *a, int lda), (order, uplo, n, alpha, x, incx, y, incy, a, lda)) \
 	X(void, cblas_dtrmv, (int order, int uplo, int ta, int diag, int n, const double *a, int lda, double *x, int incx), (order, uplo, ta, diag, n, a, lda, x, incx)) \
 	X(void, cblas_dtrsv, (int order, int uplo, int ta, int diag, int n, const double *a, int lda, double *x, int incx), (order, uplo, ta, diag, n, a, lda, x, incx)) \
-	X(double, cblas_ddot, (int n, const double *x, int incx, const double *y, int incy), (n, x, incx, y, incy)) \
-	X(void, cblas_daxpy, (int n, double alpha, const double *x, int incx, double *y, int incy), (n, alpha, x, incx, y, incy)) \
 	X(double, cblas_dnrm2, (int n, const double *x, int incx), (n, x, incx)) \
-	X(void, cblas_dscal, (int n, double alpha, double *x, int incx), (n, alpha, x, incx)) \
 	X(void, openblas_set_num_threads, (int n), (n)) \
 	X(char *, openblas_get_config, (void), ())
 
