@@ -354,7 +354,9 @@ func TestBLASPanicsAsNative(t *testing.T) {
 		{"Dsymm bad side", func(impl blas.Float64) { impl.Dsymm('X', blas.Upper, 3, 3, 1, a, 3, a, 3, 0, a, 3) }},
 		{"Dsymm ldc", func(impl blas.Float64) { impl.Dsymm(blas.Left, blas.Upper, 3, 3, 1, a, 3, a, 3, 0, a, 2) }},
 		{"Dtrmm bad diagonal", func(impl blas.Float64) { impl.Dtrmm(blas.Left, blas.Upper, blas.NoTrans, 'X', 3, 3, 1, a, 3, a, 3) }},
-		{"Dtrsm short b", func(impl blas.Float64) { impl.Dtrsm(blas.Right, blas.Lower, blas.Trans, blas.Unit, 3, 3, 1, a, 3, short, 3) }},
+		{"Dtrsm short b", func(impl blas.Float64) {
+			impl.Dtrsm(blas.Right, blas.Lower, blas.Trans, blas.Unit, 3, 3, 1, a, 3, short, 3)
+		}},
 		{"Dgemv zero incX", func(impl blas.Float64) { impl.Dgemv(blas.NoTrans, 3, 3, 1, a, 3, x, 0, 0, x, 1) }},
 		{"Dgemv short y", func(impl blas.Float64) { impl.Dgemv(blas.Trans, 3, 3, 1, a, 3, x, 1, 0, x, 2) }},
 		{"Dger short x", func(impl blas.Float64) { impl.Dger(3, 3, 1, x, -2, x, 1, a, 3) }},
