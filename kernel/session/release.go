@@ -168,6 +168,21 @@ func (r *frameReleaser) scanSymbols() map[string]int {
 	return vars
 }
 
+// global returns the value of the variable name of package main as the
+// last release found it.
+func (r *frameReleaser) global(name string) (reflect.Value, bool) {
+	i, ok := r.vars[name]
+	if !ok {
+		return reflect.Value{}, false
+	}
+	r.frameMu.RLock()
+	defer r.frameMu.RUnlock()
+	if i >= len(*r.data) {
+		return reflect.Value{}, false
+	}
+	return (*r.data)[i], true
+}
+
 // release makes the values of the global frame that no code can reach
 // collectable. It must not run while a program runs.
 //

@@ -53,6 +53,9 @@ type rewriter struct {
 	funcType func(name string) *ast.FuncType
 	// importName returns the name a package is imported under, or "".
 	importName func(path string) string
+	// compiledFunc returns the type of function name of the compiled
+	// package imported as pkg.
+	compiledFunc func(pkg, name string) (reflect.Type, bool)
 	// next numbers temporary names.
 	next *int
 	err  error

@@ -58,6 +58,7 @@ package session
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -499,13 +500,27 @@ func (s *Session) isPrintCall(e ast.Expr) bool {
 func (s *Session) newRewriter() *rewriter {
 	r := &rewriter{shadowed: s.declared, next: &s.temps, globalType: s.globalType,
 		funcType:   func(name string) *ast.FuncType { return s.funcTypes[name] },
-		importName: s.importName}
+		importName: s.importName, compiledFunc: s.compiledFunc}
 	for name, p := range s.imports {
 		if p == "github.com/golign/golign/kernel/display" {
 			r.displayName = name
 		}
 	}
 	return r
+}
+
+// compiledFunc returns the type of function name of the compiled package
+// the session imported as pkg.
+func (s *Session) compiledFunc(pkg, name string) (reflect.Type, bool) {
+	p, ok := s.imports[pkg]
+	if !ok {
+		return nil, false
+	}
+	v, ok := s.table(p)[name]
+	if !ok || v.Kind() != reflect.Func {
+		return nil, false
+	}
+	return v.Type(), true
 }
 
 // importName returns the name the session imported path under, or "".
@@ -530,9 +545,15 @@ func (s *Session) globals() (g map[string]reflect.Value) {
 	return s.in.Globals()
 }
 
-// globalType returns the type of a global variable.
+// globalType returns the type of a global variable. When a failed
+// compilation left the interpreter unable to list its variables, the
+// variable is looked up in the slots the last program that ran left.
 func (s *Session) globalType(name string) (reflect.Type, bool) {
-	v, ok := s.globals()[name]
+	g := s.globals()
+	v, ok := g[name]
+	if g == nil && s.releaser != nil {
+		v, ok = s.releaser.global(name)
+	}
 	if !ok || !v.IsValid() {
 		return nil, false
 	}
@@ -571,11 +592,13 @@ func (s *Session) execute(ctx context.Context, prog *interp.Program) (err error)
 }
 
 // compileRun compiles and runs n. When the interpreter's analysis of
-// top-level declarations cannot type n ("definition loop") and retype is
-// given, n is compiled again after the edits of retype (see typeIndexed).
+// top-level declarations cannot type n ("definition loop", or a fault of
+// the interpreter as it compiles) and retype is given, n is compiled again
+// after the edits of retype (see typeIndexed).
 func (s *Session) compileRun(ctx context.Context, n ast.Node, retype ...func()) error {
 	prog, err := s.compile(n)
-	if err != nil && len(retype) > 0 && strings.Contains(err.Error(), "definition loop") {
+	var fault *faultError
+	if err != nil && len(retype) > 0 && (strings.Contains(err.Error(), "definition loop") || errors.As(err, &fault)) {
 		for _, edit := range retype {
 			edit()
 		}

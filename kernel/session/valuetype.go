@@ -8,15 +8,17 @@ import (
 	"strings"
 )
 
-// The interpreter types a global variable that holds the result of a
-// compiled function (rows, err := linalign.CompareOnTask(...), or
-// ms := strings.Fields(s)) as an opaque compiled value, and its analysis of
-// top-level declarations cannot index such a value: a later top-level
+// The interpreter types a variable declared at top level that holds the
+// result of a compiled function (rows, err := linalign.CompareOnTask(...),
+// or ms := strings.Fields(s)) as an opaque compiled value, and its analysis
+// of top-level declarations cannot index such a value: a later top-level
 // r := rows[2] fails with "constant definition loop", although the same
 // expression compiles inside a function. typeIndexed converts the indexed
 // value to its own type in the right-hand sides of top-level declarations,
 // r := ([]linalign.Row)(rows)[2], which the analysis types as a slice. The
-// conversion changes nothing at run time.
+// conversion changes nothing at run time. The type is the run-time type of
+// a variable of an earlier cell, or, for one the same statements declare
+// from a call of a compiled package's function, that function's result.
 
 // typeIndexed returns the conversions of the index and slice expressions
 // on global variables in the values of the top-level short variable
@@ -25,62 +27,170 @@ import (
 // type of the cell's own declaring is not always compiled right.
 func (r *rewriter) typeIndexed(list []ast.Stmt) []func() {
 	var edits []func()
-	local := nameSet{} // names this list declares before the statement at hand
+	local := map[string]reflect.Type{} // names list declares before the statement at hand, with their compiled types
 	for _, s := range list {
 		as, ok := s.(*ast.AssignStmt)
 		if !ok || as.Tok != token.DEFINE {
 			continue
 		}
-		for _, e := range as.Rhs {
-			edits = append(edits, r.typeIndexedIn(e, local)...)
-		}
-		for _, e := range as.Lhs {
+		edits = append(edits, r.typeIndexedIn(as, local)...)
+		results := r.compiledResults(as.Rhs, local)
+		for i, e := range as.Lhs {
 			if id, ok := e.(*ast.Ident); ok {
-				local[id.Name] = true
+				local[id.Name] = nil
+				if len(results) == len(as.Lhs) {
+					local[id.Name] = results[i]
+				}
 			}
 		}
 	}
 	return edits
 }
 
-// typeIndexedIn returns the conversions of the index and slice expressions of e whose
-// operand is a global variable, or a field of one, of a type that can be
-// written in the cell; function literals, whose bodies the analysis does
-// not type, are left alone.
-func (r *rewriter) typeIndexedIn(e ast.Expr, local nameSet) []func() {
+// compiledResults returns the types of the values of rhs that are results
+// of calls of a compiled package's functions (nil for the others): those of
+// one call, or one for each expression.
+func (r *rewriter) compiledResults(rhs []ast.Expr, local map[string]reflect.Type) []reflect.Type {
+	if len(rhs) == 1 {
+		if t := r.calledFunc(rhs[0], local); t != nil {
+			out := make([]reflect.Type, t.NumOut())
+			for i := range out {
+				out[i] = t.Out(i)
+			}
+			return out
+		}
+		return nil
+	}
+	out := make([]reflect.Type, len(rhs))
+	for i, e := range rhs {
+		if t := r.calledFunc(e, local); t != nil && t.NumOut() == 1 {
+			out[i] = t.Out(0)
+		}
+	}
+	return out
+}
+
+// calledFunc returns the type of the function e calls when e calls a
+// function of a compiled package, or a method of a value of compiled type
+// (its receiver left out of the inputs, not of the results); nil
+// otherwise.
+func (r *rewriter) calledFunc(e ast.Expr, local map[string]reflect.Type) reflect.Type {
+	call, ok := e.(*ast.CallExpr)
+	if !ok {
+		return nil
+	}
+	sel, ok := call.Fun.(*ast.SelectorExpr)
+	if !ok {
+		return nil
+	}
+	if pkg, ok := sel.X.(*ast.Ident); ok && r.compiledFunc != nil && r.shadowed[pkg.Name] == "" {
+		if _, isLocal := local[pkg.Name]; !isLocal {
+			if t, ok := r.compiledFunc(pkg.Name, sel.Sel.Name); ok {
+				return t
+			}
+		}
+	}
+	recv := r.valueType(sel.X, local)
+	if recv == nil {
+		return nil
+	}
+	m, ok := recv.MethodByName(sel.Sel.Name)
+	if !ok && recv.Kind() != reflect.Pointer && recv.Kind() != reflect.Interface {
+		// A variable's method with a pointer receiver.
+		m, ok = reflect.PointerTo(recv).MethodByName(sel.Sel.Name)
+	}
+	if !ok {
+		return nil
+	}
+	return m.Type
+}
+
+// typeIndexedIn returns the conversions of the index and slice expressions
+// of the values of as whose operand is a global variable, or a field of one, of a type
+// that can be written in the cell; function literals, whose bodies the
+// analysis does not type, are left alone. An index into a string s[i]
+// becomes byte(s[i]): the analysis cannot type the former, and a
+// conversion of s to string does not help it.
+func (r *rewriter) typeIndexedIn(as *ast.AssignStmt, local map[string]reflect.Type) []func() {
 	var edits []func()
-	ast.Inspect(e, func(n ast.Node) bool {
+	parents := []ast.Node{as}
+	inspect := func(n ast.Node) bool {
+		if n == nil {
+			parents = parents[:len(parents)-1]
+			return true
+		}
 		switch n := n.(type) {
 		case *ast.FuncLit:
 			return false
 		case *ast.IndexExpr:
-			if x := r.convertGlobal(n.X, local); x != n.X {
+			if t := r.valueType(n.X, local); t != nil && t.Kind() == reflect.String && r.shadowed["byte"] == "" {
+				parent := parents[len(parents)-1]
+				conv := &ast.CallExpr{Fun: &ast.Ident{NamePos: n.Pos(), Name: "byte"}, Lparen: n.Pos(), Args: []ast.Expr{n}, Rparen: n.End()}
+				edits = append(edits, func() { replaceChild(parent, n, conv) })
+			} else if x := r.convertGlobal(n.X, local, true); x != n.X {
 				edits = append(edits, func() { n.X = x })
 			}
 		case *ast.SliceExpr:
-			if x := r.convertGlobal(n.X, local); x != n.X {
+			if x := r.convertGlobal(n.X, local, false); x != n.X {
 				edits = append(edits, func() { n.X = x })
 			}
 		}
+		parents = append(parents, n)
 		return true
-	})
+	}
+	for _, e := range as.Rhs {
+		ast.Inspect(e, inspect)
+	}
 	return edits
 }
 
+// replaceChild puts child in place of old among the expressions parent
+// holds directly, in fields or lists.
+func replaceChild(parent ast.Node, old, child ast.Expr) {
+	v := reflect.ValueOf(parent).Elem()
+	exprType := reflect.TypeFor[ast.Expr]()
+	for i := 0; i < v.NumField(); i++ {
+		f := v.Field(i)
+		switch {
+		case f.Type() == exprType && f.Interface() == old:
+			f.Set(reflect.ValueOf(child))
+		case f.Kind() == reflect.Slice && f.Type().Elem() == exprType:
+			for j := 0; j < f.Len(); j++ {
+				if f.Index(j).Interface() == old {
+					f.Index(j).Set(reflect.ValueOf(child))
+				}
+			}
+		}
+	}
+}
+
 // convertGlobal returns (T)(x) when x is a global variable of compiled
-// composite type T, or a field of one, and T can be written in the cell;
-// x otherwise.
-func (r *rewriter) convertGlobal(x ast.Expr, local nameSet) ast.Expr {
-	t := r.globalFieldType(x, local)
+// composite type T, or an expression built from one (see valueType), and T
+// can be written in the cell; x otherwise. When T is a named type the cell
+// cannot name (its package is not imported) and x is indexed (index is
+// true), T's underlying type serves: indexing it gives the same element.
+func (r *rewriter) convertGlobal(x ast.Expr, local map[string]reflect.Type, index bool) ast.Expr {
+	t := r.valueType(x, local)
 	if t == nil {
 		return x
 	}
+	var underlying reflect.Type
 	switch t.Kind() {
-	case reflect.Slice, reflect.Array, reflect.Map, reflect.Pointer:
+	case reflect.Slice:
+		underlying = reflect.SliceOf(t.Elem())
+	case reflect.Array:
+		underlying = reflect.ArrayOf(t.Len(), t.Elem())
+	case reflect.Map:
+		underlying = reflect.MapOf(t.Key(), t.Elem())
+	case reflect.Pointer:
+		underlying = reflect.PointerTo(t.Elem())
 	default:
 		return x
 	}
 	te := r.typeExpr(t)
+	if te == nil && index {
+		te = r.typeExpr(underlying)
+	}
 	if te == nil {
 		return x
 	}
@@ -88,13 +198,18 @@ func (r *rewriter) convertGlobal(x ast.Expr, local nameSet) ast.Expr {
 		Args: []ast.Expr{x}, Rparen: x.End()}
 }
 
-// globalFieldType returns the type of e when e is a global variable of
-// compiled composite type, or a chain of field selections from one; nil
-// otherwise.
-func (r *rewriter) globalFieldType(e ast.Expr, local nameSet) reflect.Type {
+// valueType returns the type of e when e is a global variable of compiled
+// type (one of local, the variables the statements at hand declare, if it
+// is among them), or an expression built from one by field selections,
+// calls of methods or of compiled functions with one result, and index
+// expressions; nil otherwise.
+func (r *rewriter) valueType(e ast.Expr, local map[string]reflect.Type) reflect.Type {
 	switch x := e.(type) {
 	case *ast.Ident:
-		if local[x.Name] || r.globalType == nil {
+		if t, ok := local[x.Name]; ok {
+			return t
+		}
+		if r.globalType == nil {
 			return nil
 		}
 		t, ok := r.globalType(x.Name)
@@ -102,8 +217,28 @@ func (r *rewriter) globalFieldType(e ast.Expr, local nameSet) reflect.Type {
 			return nil
 		}
 		return t
+	case *ast.ParenExpr:
+		return r.valueType(x.X, local)
+	case *ast.CallExpr:
+		if f := r.calledFunc(x, local); f != nil && f.NumOut() == 1 {
+			return f.Out(0)
+		}
+	case *ast.IndexExpr:
+		t := r.valueType(x.X, local)
+		if t != nil && t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Array {
+			t = t.Elem()
+		}
+		if t == nil {
+			return nil
+		}
+		switch t.Kind() {
+		case reflect.Slice, reflect.Array, reflect.Map:
+			return t.Elem()
+		case reflect.String:
+			return reflect.TypeFor[byte]()
+		}
 	case *ast.SelectorExpr:
-		t := r.globalFieldType(x.X, local)
+		t := r.valueType(x.X, local)
 		if t == nil {
 			return nil
 		}

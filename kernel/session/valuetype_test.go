@@ -1,6 +1,10 @@
 package session
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/golign/golign/kernel"
+)
 
 // resultCase is a cell and the text of the result it must give.
 type resultCase struct{ code, want string }
@@ -26,13 +30,16 @@ func TestIndexCompiledResults(t *testing.T) {
 	"path/filepath"
 	"strings"
 
+	"net/http/httptest"
+
 	"gonum.org/v1/gonum/mat"
 )
 words := strings.Fields("a b c")
 parts, err := filepath.Glob("/")
 m := mat.NewDense(2, 2, []float64{1, 2, 3, 4})
 raw := m.RawMatrix()
-byName := map[string][]string{"w": words}`)
+byName := map[string][]string{"w": words}
+text := strings.Repeat("ab", 2)`)
 	tests := []resultCase{
 		{"second := words[1]\nsecond", `"b"`},
 		{"tail := words[1:]\nlen(tail)", "2"},
@@ -45,8 +52,33 @@ byName := map[string][]string{"w": words}`)
 		{"w := byName[\"w\"][2]\nw", `"c"`},
 		{"words := []int{5, 6}\nk := words[1]\nk", "6"},
 		{"pts := []struct{ X, Y float64 }{{X: 0, Y: raw.Data[1]}, {X: 1, Y: raw.Data[2]}}\npts[1].Y", "3"},
+		// Declared and indexed by the same cell.
+		{"fs := strings.Fields(\"p q r\")\nq := fs[1]\nq", `"q"`},
+		{"ms, err2 := filepath.Glob(\"/\")\nr := ms[0]\nr + fmt.Sprint(err2)", `"/<nil>"`},
+		{"us, n2 := strings.Fields(\"u v\"), 1\nv := us[n2]\nv", `"v"`},
+		{"d := mat.NewDense(1, 2, []float64{7, 8})\nx := d.RawMatrix().Data[1]\nx", "8"},
+		// Strings, from an earlier cell and from the same one.
+		{"c := text[1]\nc", "0x62"},
+		{"c1 := text[0] + 1\nc1", "0x62"},
+		{"var c2 = (text)[len(text)-1]\nc2", "0x62"},
+		{"up := strings.ToUpper(\"xyz\")\nz := up[2]\nstring(z) + up[1:]", `"ZYZ"`},
+		// A named type of a package the cell did not import (http.Header).
+		{"rec := httptest.NewRecorder()\nrec.Header().Set(\"K\", \"v\")\nhv := rec.Header()[\"K\"][0]\nhv", `"v"`},
 	}
 	expectResults(t, s, tests)
+}
+
+// TestIndexAfterFailedCell checks that a cell the interpreter cannot
+// compile, which leaves variables without storage behind, does not keep
+// later cells from indexing compiled values.
+func TestIndexAfterFailedCell(t *testing.T) {
+	s := newSession(t)
+	mustExec(t, s, "import (\n\t\"net/http/httptest\"\n\t\"strings\"\n)\ntext := strings.Repeat(\"ab\", 2)")
+	// The element type, *http.Cookie, cannot be written in the cell.
+	if reply, _ := runCell(t, s, "rec := httptest.NewRecorder()\nc0 := rec.Result().Cookies()[0]"); reply.Status != kernel.StatusError {
+		t.Fatalf("indexing cookies: status %q, want an error", reply.Status)
+	}
+	expectResults(t, s, []resultCase{{"c := text[1]\nc", "0x62"}})
 }
 
 // TestParallelAssignWithCalls checks assignments of several values mixing
