@@ -112,48 +112,68 @@ func symmetricInTriangle(rnd *rand.Rand, n, pad int, ul blas.Uplo) (full, tri ma
 	return full, tri
 }
 
+// workspaceLengths names the two workspaces the LAPACK tests run with: the
+// length a query reports (which selects LAPACK's divide-and-conquer drivers
+// where they apply) and gonum's minimum.
+var workspaceLengths = []string{"queried", "minimum"}
+
+// workspace returns the workspace of the length choice names: the one a
+// query through query reports, or minimum elements.
+func workspace(t *testing.T, choice, routine string, minimum int, query func(work []float64)) []float64 {
+	t.Helper()
+	if choice == "minimum" {
+		return make([]float64, minimum)
+	}
+	return queryWork(t, routine, minimum, query)
+}
+
 func TestDsyev(t *testing.T) {
 	requireLoaded(t)
 	rnd := rand.New(rand.NewPCG(2, 1))
 	impl := openblasLAPACK{}
-	for _, n := range []int{1, 5, 40} {
+	for _, n := range []int{1, 5, 40, 130} {
 		for _, ul := range uplos {
 			for _, pad := range []int{0, 2} {
-				name := fmt.Sprintf("Dsyev(n=%d,%c,pad %d)", n, ul, pad)
-				s, a := symmetricInTriangle(rnd, n, pad, ul)
-				values := a.clone()
-				work := queryWork(t, name, 3*n-1, func(work []float64) {
-					impl.Dsyev(lapack.EVCompute, ul, n, a.data, a.ld, nil, work, -1)
-				})
-				w := make([]float64, n)
-				if !impl.Dsyev(lapack.EVCompute, ul, n, a.data, a.ld, w, work, len(work)) {
-					t.Fatalf("%s did not converge", name)
+				for _, lengths := range workspaceLengths {
+					name := fmt.Sprintf("Dsyev(n=%d,%c,pad %d,%s workspace)", n, ul, pad, lengths)
+					s, a := symmetricInTriangle(rnd, n, pad, ul)
+					values := a.clone()
+					work := workspace(t, lengths, name, max(1, 3*n-1), func(work []float64) {
+						impl.Dsyev(lapack.EVCompute, ul, n, a.data, a.ld, nil, work, -1)
+					})
+					w := make([]float64, n)
+					if !impl.Dsyev(lapack.EVCompute, ul, n, a.data, a.ld, w, work, len(work)) {
+						t.Fatalf("%s did not converge", name)
+					}
+					tol := 1e-13 * float64(n) * s.maxAbs()
+					// S·V = V·Λ, column by column, and VᵀV = I.
+					checkClose(t, name+" S·V", n, n, func(i, j int) float64 {
+						var sv float64
+						for l := 0; l < n; l++ {
+							sv += s.at(i, l) * a.at(l, j)
+						}
+						return sv
+					}, func(i, j int) float64 { return a.at(i, j) * w[j] }, tol)
+					checkClose(t, name+" VᵀV", n, n, func(i, j int) float64 {
+						var vv float64
+						for l := 0; l < n; l++ {
+							vv += a.at(l, i) * a.at(l, j)
+						}
+						return vv
+					}, identity, 1e-13*float64(n))
+					for j := 1; j < n; j++ {
+						if w[j] < w[j-1] {
+							t.Errorf("%s: eigenvalues not ascending: %v", name, w)
+						}
+					}
+					// Eigenvalues alone agree.
+					w2 := make([]float64, n)
+					work = workspace(t, lengths, name, max(1, 3*n-1), func(work []float64) {
+						impl.Dsyev(lapack.EVNone, ul, n, values.data, values.ld, nil, work, -1)
+					})
+					impl.Dsyev(lapack.EVNone, ul, n, values.data, values.ld, w2, work, len(work))
+					checkClose(t, name+" eigenvalues without vectors", 1, n, func(_, j int) float64 { return w2[j] }, func(_, j int) float64 { return w[j] }, tol)
 				}
-				tol := 1e-13 * float64(n) * s.maxAbs()
-				// S·V = V·Λ, column by column, and VᵀV = I.
-				checkClose(t, name+" S·V", n, n, func(i, j int) float64 {
-					var sv float64
-					for l := 0; l < n; l++ {
-						sv += s.at(i, l) * a.at(l, j)
-					}
-					return sv
-				}, func(i, j int) float64 { return a.at(i, j) * w[j] }, tol)
-				checkClose(t, name+" VᵀV", n, n, func(i, j int) float64 {
-					var vv float64
-					for l := 0; l < n; l++ {
-						vv += a.at(l, i) * a.at(l, j)
-					}
-					return vv
-				}, identity, 1e-13*float64(n))
-				for j := 1; j < n; j++ {
-					if w[j] < w[j-1] {
-						t.Errorf("%s: eigenvalues not ascending: %v", name, w)
-					}
-				}
-				// Eigenvalues alone, with the minimum workspace, agree.
-				w2 := make([]float64, n)
-				impl.Dsyev(lapack.EVNone, ul, n, values.data, values.ld, w2, make([]float64, max(1, 3*n-1)), max(1, 3*n-1))
-				checkClose(t, name+" eigenvalues without vectors", 1, n, func(_, j int) float64 { return w2[j] }, func(_, j int) float64 { return w[j] }, tol)
 			}
 		}
 	}
@@ -163,64 +183,69 @@ func TestDgesvd(t *testing.T) {
 	requireLoaded(t)
 	rnd := rand.New(rand.NewPCG(2, 2))
 	impl := openblasLAPACK{}
-	jobs := [][2]lapack.SVDJob{{lapack.SVDAll, lapack.SVDAll}, {lapack.SVDStore, lapack.SVDStore}, {lapack.SVDNone, lapack.SVDNone}, {lapack.SVDStore, lapack.SVDNone}}
-	for _, mn := range [][2]int{{1, 1}, {6, 4}, {4, 6}, {30, 30}, {40, 12}} {
+	jobs := [][2]lapack.SVDJob{{lapack.SVDAll, lapack.SVDAll}, {lapack.SVDStore, lapack.SVDStore}, {lapack.SVDNone, lapack.SVDNone}, {lapack.SVDStore, lapack.SVDAll}, {lapack.SVDStore, lapack.SVDNone}}
+	for _, mn := range [][2]int{{1, 1}, {6, 4}, {4, 6}, {30, 30}, {40, 12}, {12, 40}} {
 		for _, job := range jobs {
 			for _, pad := range []int{0, 2} {
-				m, n := mn[0], mn[1]
-				k := min(m, n)
-				name := fmt.Sprintf("Dgesvd(%c%c,m=%d,n=%d,pad %d)", job[0], job[1], m, n, pad)
-				orig := newMatrix(rnd, m, n, pad)
-				a := orig.clone()
-				uCols, vtRows := k, k
-				if job[0] == lapack.SVDAll {
-					uCols = m
-				}
-				if job[1] == lapack.SVDAll {
-					vtRows = n
-				}
-				u, vt := newMatrix(rnd, m, uCols, pad), newMatrix(rnd, vtRows, n, pad)
-				s := make([]float64, k)
-				work := queryWork(t, name, max(3*k+max(m, n), 5*k), func(work []float64) {
-					impl.Dgesvd(job[0], job[1], m, n, a.data, a.ld, s, u.data, u.ld, vt.data, vt.ld, work, -1)
-				})
-				if !impl.Dgesvd(job[0], job[1], m, n, a.data, a.ld, s, u.data, u.ld, vt.data, vt.ld, work, len(work)) {
-					t.Fatalf("%s did not converge", name)
-				}
-				// The singular values match gonum's native ones (computed
-				// from a compact copy: gonum's Dgesvd indexes a 1×1 matrix
-				// past its end when lda > 1).
-				native := orig.compact()
-				nativeS := make([]float64, k)
-				nativeWork := make([]float64, 5*(m+n))
-				gonum.Implementation{}.Dgesvd(lapack.SVDNone, lapack.SVDNone, m, n, native.data, native.ld, nativeS, nil, 1, nil, 1, nativeWork, len(nativeWork))
-				tol := 1e-13 * float64(max(m, n)) * orig.maxAbs()
-				checkClose(t, name+" singular values", 1, k, func(_, j int) float64 { return s[j] }, func(_, j int) float64 { return nativeS[j] }, tol)
-				if job[0] == lapack.SVDNone || job[1] == lapack.SVDNone {
-					continue
-				}
-				// A = U·Σ·Vᵀ, UᵀU = I and V·Vᵀ = I.
-				checkClose(t, name+" U·Σ·Vᵀ", m, n, func(i, j int) float64 {
-					var usv float64
-					for l := 0; l < k; l++ {
-						usv += u.at(i, l) * s[l] * vt.at(l, j)
+				for _, lengths := range workspaceLengths {
+					m, n := mn[0], mn[1]
+					k := min(m, n)
+					name := fmt.Sprintf("Dgesvd(%c%c,m=%d,n=%d,pad %d,%s workspace)", job[0], job[1], m, n, pad, lengths)
+					orig := newMatrix(rnd, m, n, pad)
+					a := orig.clone()
+					uCols, vtRows := k, k
+					if job[0] == lapack.SVDAll {
+						uCols = m
 					}
-					return usv
-				}, orig.at, tol)
-				checkClose(t, name+" UᵀU", uCols, uCols, func(i, j int) float64 {
-					var uu float64
-					for l := 0; l < m; l++ {
-						uu += u.at(l, i) * u.at(l, j)
+					if job[1] == lapack.SVDAll {
+						vtRows = n
 					}
-					return uu
-				}, identity, 1e-13*float64(m))
-				checkClose(t, name+" V·Vᵀ", vtRows, vtRows, func(i, j int) float64 {
-					var vv float64
-					for l := 0; l < n; l++ {
-						vv += vt.at(i, l) * vt.at(j, l)
+					u, vt := newMatrix(rnd, m, uCols, pad), newMatrix(rnd, vtRows, n, pad)
+					s := make([]float64, k)
+					work := workspace(t, lengths, name, max(3*k+max(m, n), 5*k), func(work []float64) {
+						impl.Dgesvd(job[0], job[1], m, n, a.data, a.ld, s, u.data, u.ld, vt.data, vt.ld, work, -1)
+					})
+					if !impl.Dgesvd(job[0], job[1], m, n, a.data, a.ld, s, u.data, u.ld, vt.data, vt.ld, work, len(work)) {
+						t.Fatalf("%s did not converge", name)
 					}
-					return vv
-				}, identity, 1e-13*float64(n))
+					// The singular values match gonum's native ones (computed
+					// from a compact copy: gonum's Dgesvd indexes a 1×1 matrix
+					// past its end when lda > 1).
+					native := orig.compact()
+					nativeS := make([]float64, k)
+					nativeWork := make([]float64, 5*(m+n))
+					gonum.Implementation{}.Dgesvd(lapack.SVDNone, lapack.SVDNone, m, n, native.data, native.ld, nativeS, nil, 1, nil, 1, nativeWork, len(nativeWork))
+					tol := 1e-13 * float64(max(m, n)) * orig.maxAbs()
+					checkClose(t, name+" singular values", 1, k, func(_, j int) float64 { return s[j] }, func(_, j int) float64 { return nativeS[j] }, tol)
+					if job[0] != lapack.SVDNone && job[1] != lapack.SVDNone {
+						// A = U·Σ·Vᵀ.
+						checkClose(t, name+" U·Σ·Vᵀ", m, n, func(i, j int) float64 {
+							var usv float64
+							for l := 0; l < k; l++ {
+								usv += u.at(i, l) * s[l] * vt.at(l, j)
+							}
+							return usv
+						}, orig.at, tol)
+					}
+					if job[0] != lapack.SVDNone {
+						checkClose(t, name+" UᵀU", uCols, uCols, func(i, j int) float64 {
+							var uu float64
+							for l := 0; l < m; l++ {
+								uu += u.at(l, i) * u.at(l, j)
+							}
+							return uu
+						}, identity, 1e-13*float64(m))
+					}
+					if job[1] != lapack.SVDNone {
+						checkClose(t, name+" V·Vᵀ", vtRows, vtRows, func(i, j int) float64 {
+							var vv float64
+							for l := 0; l < n; l++ {
+								vv += vt.at(i, l) * vt.at(j, l)
+							}
+							return vv
+						}, identity, 1e-13*float64(n))
+					}
+				}
 			}
 		}
 	}

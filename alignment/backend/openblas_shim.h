@@ -31,6 +31,8 @@
 
 #define GOLIGN_LAPACKE_ROUTINES(X) \
 	X(int, LAPACKE_dsyev_work, (int layout, char jobz, char uplo, int n, double *a, int lda, double *w, double *work, int lwork), (layout, jobz, uplo, n, a, lda, w, work, lwork)) \
+	X(int, LAPACKE_dsyevd_work, (int layout, char jobz, char uplo, int n, double *a, int lda, double *w, double *work, int lwork, int *iwork, int liwork), (layout, jobz, uplo, n, a, lda, w, work, lwork, iwork, liwork)) \
+	X(int, LAPACKE_dgesdd_work, (int layout, char jobz, int m, int n, double *a, int lda, double *s, double *u, int ldu, double *vt, int ldvt, double *work, int lwork, int *iwork), (layout, jobz, m, n, a, lda, s, u, ldu, vt, ldvt, work, lwork, iwork)) \
 	X(int, LAPACKE_dgesvd_work, (int layout, char jobu, char jobvt, int m, int n, double *a, int lda, double *s, double *u, int ldu, double *vt, int ldvt, double *work, int lwork), (layout, jobu, jobvt, m, n, a, lda, s, u, ldu, vt, ldvt, work, lwork)) \
 	X(int, LAPACKE_dgetrf_work, (int layout, int m, int n, double *a, int lda, int *ipiv), (layout, m, n, a, lda, ipiv)) \
 	X(int, LAPACKE_dgetrs_work, (int layout, char trans, int n, int nrhs, const double *a, int lda, const int *ipiv, double *b, int ldb), (layout, trans, n, nrhs, a, lda, ipiv, b, ldb)) \
