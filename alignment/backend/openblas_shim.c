@@ -35,8 +35,13 @@ static void *resolve(void *lib, const char *libname, const char *symbol, char *e
 	return p;
 }
 
+// golign_openblas_load opens OpenBLAS with RTLD_GLOBAL so that LAPACKE,
+// opened next, binds its LAPACK routines (dsyev_, dpotrf_, ...) to OpenBLAS's
+// own, which include OpenBLAS's optimised factorisations, whichever
+// liblapack.so.3 the system's alternatives select (Debian's reference
+// LAPACK would run on the reference BLAS).
 int golign_openblas_load(const char *openblas, const char *lapacke, char *err, size_t errlen) {
-	void *blaslib = dlopen(openblas, RTLD_NOW | RTLD_LOCAL);
+	void *blaslib = dlopen(openblas, RTLD_NOW | RTLD_GLOBAL);
 	if (blaslib == NULL) {
 		snprintf(err, errlen, "%s", dlerror());
 		return 0;
