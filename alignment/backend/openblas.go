@@ -17,28 +17,30 @@ import (
 	"gonum.org/v1/gonum/lapack/lapack64"
 )
 
-// The shared libraries the backend opens on first use: Debian's packages
-// libopenblas0 (through one of libopenblas0-pthread, -openmp, -serial) and
-// liblapacke.
+// lib records the one attempt to load OpenBLAS and LAPACKE.
+var lib struct {
+	once sync.Once
+	// openblas and lapacke name the shared libraries opened on first use:
+	// Debian's packages libopenblas0 (through one of libopenblas0-pthread,
+	// -openmp, -serial) and liblapacke. Tests name missing ones.
+	openblas, lapacke string
+	ok                bool   // every routine resolved
+	config            string // OpenBLAS's own description of its build and core
+	err               error  // why loading failed, when it did
+}
+
+// The shared libraries' names, as the dynamic loader finds them.
 const (
 	openblasLibrary = "libopenblas.so.0"
 	lapackeLibrary  = "liblapacke.so.3"
 )
 
-// lib records the one attempt to load OpenBLAS and LAPACKE.
-var lib struct {
-	once   sync.Once
-	ok     bool   // every routine resolved
-	config string // OpenBLAS's own description of its build and core
-	err    error  // why loading failed, when it did
-}
-
 // init installs the backend's BLAS and LAPACK in gonum. It loads nothing:
 // the shared libraries are opened the first time an overridden routine runs,
-// so a process that does no large linear algebra (a kernel answering its
-// first request, golign version) never maps them or starts OpenBLAS's
-// threads.
+// so a process that does no matrix work (a kernel answering its first
+// request, golign version) never maps them or starts OpenBLAS's threads.
 func init() {
+	lib.openblas, lib.lapacke = openblasLibrary, lapackeLibrary
 	blas64.Use(openblasBLAS{})
 	lapack64.Use(openblasLAPACK{})
 }
@@ -48,7 +50,7 @@ func init() {
 // gonum's native code and Name reports the loader's error.
 func loaded() bool {
 	lib.once.Do(func() {
-		config, err := loadLibraries(openblasLibrary, lapackeLibrary)
+		config, err := loadLibraries(lib.openblas, lib.lapacke)
 		lib.ok, lib.config, lib.err = err == nil, config, err
 	})
 	return lib.ok

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/blas"
@@ -485,30 +484,6 @@ func TestLAPACKPanicsAsNative(t *testing.T) {
 			t.Errorf("%s: backend panics with %v, gonum's native LAPACK with %v", c.name, got, want)
 		}
 	}
-}
-
-// TestLoadFailure checks that a library that cannot be opened is reported
-// with the loader's message naming it.
-func TestLoadFailure(t *testing.T) {
-	for _, libs := range [][2]string{{"libgolign-no-such-blas.so", lapackeLibrary}, {openblasLibrary, "libgolign-no-such-lapacke.so"}} {
-		_, err := loadLibraries(libs[0], libs[1])
-		if err == nil {
-			t.Fatalf("loading %v succeeded", libs)
-		}
-		missing := libs[0]
-		if libs[0] == openblasLibrary {
-			missing = libs[1]
-		}
-		if !strings.Contains(err.Error(), missing) {
-			t.Errorf("loading %v: error %q does not name %s", libs, err, missing)
-		}
-	}
-	// A library without the routines is refused too (libc has no cblas_dgemm).
-	if _, err := loadLibraries("libc.so.6", lapackeLibrary); err == nil || !strings.Contains(err.Error(), "cblas_") {
-		t.Errorf("loading libc as OpenBLAS: error %v, want a missing cblas_ symbol", err)
-	}
-	// The backend in use is unaffected.
-	requireLoaded(t)
 }
 
 // BenchmarkNativeLAPACK runs the LAPACK benchmarks with gonum's native
