@@ -740,8 +740,9 @@ type posError struct {
 func (e *posError) Error() string { return e.msg }
 
 // scopeCompound runs each compound statement at a cell's top level that
-// declares several variables at once in its body (v, err := f(), or
-// var a, b = g()) inside a function literal called on the spot: the
+// declares several variables at once in its body (v, err := f(),
+// var a, b = g(), or switch t := x.(type), which declares a t in each
+// clause) inside a function literal called on the spot: the
 // interpreter loses such declarations in blocks nested at top level, and a
 // function gives them a scope it keeps. What the statement declares is local
 // to it either way, and assignments to the session's variables still reach
@@ -779,6 +780,9 @@ func declaresSeveral(s ast.Stmt) bool {
 			found = found || n.Tok == token.DEFINE && len(n.Lhs) > 1
 		case *ast.ValueSpec:
 			found = found || len(n.Names) > 1
+		case *ast.TypeSwitchStmt:
+			as, ok := n.Assign.(*ast.AssignStmt)
+			found = found || ok && as.Tok == token.DEFINE
 		}
 		return !found
 	})

@@ -431,6 +431,7 @@ func (s *Session) runStmts(ctx context.Context, stmts []ast.Stmt, last bool) (*b
 		if err := r.rewrite(block); err != nil {
 			return nil, err
 		}
+		block.List = r.commaOK(block.List)
 		retype := r.typeIndexed(block.List)
 		scopeCompound(block.List)
 		if err := s.compileRun(ctx, block, retype...); err != nil {

@@ -95,3 +95,26 @@ func TestParallelAssignWithCalls(t *testing.T) {
 	}
 	expectResults(t, s, tests)
 }
+
+// TestCommaOKAtTopLevel checks the two-value forms of map indexes, type
+// assertions and channel receives declared at a cell's top level, and type
+// switches that bind a variable there, which the interpreter alone cannot
+// compile.
+func TestCommaOKAtTopLevel(t *testing.T) {
+	s := newSession(t)
+	mustExec(t, s, "import \"fmt\"\nm := map[string]int{\"a\": 1}\nvar x any = 2.5\nq := make(chan string, 1)\nq <- \"s\"")
+	tests := []resultCase{
+		{"v, ok := m[\"a\"]\nfmt.Sprint(v, ok)", `"1 true"`},
+		{"v, ok := m[\"z\"]\nfmt.Sprint(v, ok)", `"0 false"`},
+		{"_, found := m[\"a\"]\nfound", "true"},
+		{"next := map[string]string{\"a\": \"b\"}\nk := \"a\"\nk, ok := next[k]\nfmt.Sprintf(\"%v %v\", k, ok)", `"b true"`},
+		{"keys := []string{\"z\", \"a\"}\nn := 0\nw, ok := m[keys[n+1]]\nfmt.Sprint(w, ok)", `"1 true"`},
+		{"var u, present = m[\"a\"]\nfmt.Sprint(u, present)", `"1 true"`},
+		{"f, isFloat := x.(float64)\nfmt.Sprint(f, isFloat)", `"2.5 true"`},
+		{"i, isInt := x.(int)\nfmt.Sprint(i, isInt)", `"0 false"`},
+		{"r, open := <-q\nfmt.Sprintf(\"%v %v\", r, open)", `"s true"`},
+		{"c := make(chan int, 1)\nc <- 4\nclose(c)\na, okA := <-c\nb, okB := <-c\nfmt.Sprint(a, okA, b, okB)", `"4 true 0 false"`},
+		{"kind := \"\"\nswitch y := x.(type) {\ncase int:\n\tkind = fmt.Sprint(\"int \", y)\ncase float64:\n\tkind = fmt.Sprint(\"float64 \", y)\n}\nkind", `"float64 2.5"`},
+	}
+	expectResults(t, s, tests)
+}
