@@ -172,10 +172,16 @@ func (impl openblasLAPACK) Dgesvd(jobU, jobVT lapack.SVDJob, m, n int, a []float
 	if minmn == 0 || !fitsInt32(m, n, lda, ldu, ldvt, lwork, 4*minmn*minmn+7*minmn+max(m, n)) || !loaded() {
 		return impl.Implementation.Dgesvd(jobU, jobVT, m, n, a, lda, s, u, ldu, vt, ldvt, work, lwork)
 	}
+	// LAPACKE's row-major drivers require ldvt ≥ n even when they compute
+	// no right singular vectors and never reference vt (mat passes 1).
+	cldvt := C.int(ldvt)
+	if jobVT == lapack.SVDNone {
+		cldvt = C.int(max(ldvt, n))
+	}
 	divideWork := 0 // dgesdd's workspace, when it applies
 	if jobU == jobVT {
 		divideWork, _ = workspaceQuery("dgesdd", func(work *C.double, iwork *C.int) C.int {
-			return C.golign_call_LAPACKE_dgesdd_work(lapackRowMajor, cchar(jobU), C.int(m), C.int(n), nil, C.int(lda), nil, nil, C.int(ldu), nil, C.int(ldvt), work, -1, iwork)
+			return C.golign_call_LAPACKE_dgesdd_work(lapackRowMajor, cchar(jobU), C.int(m), C.int(n), nil, C.int(lda), nil, nil, C.int(ldu), nil, cldvt, work, -1, iwork)
 		})
 		divideWork = max(divideWork, minWork)
 	}
@@ -191,10 +197,10 @@ func (impl openblasLAPACK) Dgesvd(jobU, jobVT lapack.SVDJob, m, n int, a []float
 	}
 	if divideWork > 0 && lwork >= divideWork {
 		iwork := make([]C.int, 8*minmn)
-		info := C.golign_call_LAPACKE_dgesdd_work(lapackRowMajor, cchar(jobU), C.int(m), C.int(n), ptr(a), C.int(lda), ptr(s), ptr(u), C.int(ldu), ptr(vt), C.int(ldvt), ptr(work), C.int(lwork), &iwork[0])
+		info := C.golign_call_LAPACKE_dgesdd_work(lapackRowMajor, cchar(jobU), C.int(m), C.int(n), ptr(a), C.int(lda), ptr(s), ptr(u), C.int(ldu), ptr(vt), cldvt, ptr(work), C.int(lwork), &iwork[0])
 		return checkInfo("dgesdd", info)
 	}
-	info := C.golign_call_LAPACKE_dgesvd_work(lapackRowMajor, cchar(jobU), cchar(jobVT), C.int(m), C.int(n), ptr(a), C.int(lda), ptr(s), ptr(u), C.int(ldu), ptr(vt), C.int(ldvt), ptr(work), C.int(lwork))
+	info := C.golign_call_LAPACKE_dgesvd_work(lapackRowMajor, cchar(jobU), cchar(jobVT), C.int(m), C.int(n), ptr(a), C.int(lda), ptr(s), ptr(u), C.int(ldu), ptr(vt), cldvt, ptr(work), C.int(lwork))
 	return checkInfo("dgesvd", info)
 }
 
