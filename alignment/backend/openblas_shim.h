@@ -35,11 +35,7 @@
 	X(int, LAPACKE_dgesdd_work, (int layout, char jobz, int m, int n, double *a, int lda, double *s, double *u, int ldu, double *vt, int ldvt, double *work, int lwork, int *iwork), (layout, jobz, m, n, a, lda, s, u, ldu, vt, ldvt, work, lwork, iwork)) \
 	X(int, LAPACKE_dgesvd_work, (int layout, char jobu, char jobvt, int m, int n, double *a, int lda, double *s, double *u, int ldu, double *vt, int ldvt, double *work, int lwork), (layout, jobu, jobvt, m, n, a, lda, s, u, ldu, vt, ldvt, work, lwork)) \
 	X(int, LAPACKE_dgetrf_work, (int layout, int m, int n, double *a, int lda, int *ipiv), (layout, m, n, a, lda, ipiv)) \
-	X(int, LAPACKE_dgetrs_work, (int layout, char trans, int n, int nrhs, const double *a, int lda, const int *ipiv, double *b, int ldb), (layout, trans, n, nrhs, a, lda, ipiv, b, ldb)) \
-	X(int, LAPACKE_dgetri_work, (int layout, int n, double *a, int lda, const int *ipiv, double *work, int lwork), (layout, n, a, lda, ipiv, work, lwork)) \
-	X(int, LAPACKE_dpotrf_work, (int layout, char uplo, int n, double *a, int lda), (layout, uplo, n, a, lda)) \
-	X(int, LAPACKE_dgeqrf_work, (int layout, int m, int n, double *a, int lda, double *tau, double *work, int lwork), (layout, m, n, a, lda, tau, work, lwork)) \
-	X(int, LAPACKE_dormqr_work, (int layout, char side, char trans, int m, int n, int k, const double *a, int lda, const double *tau, double *c, int ldc, double *work, int lwork), (layout, side, trans, m, n, k, a, lda, tau, c, ldc, work, lwork))
+	X(int, LAPACKE_dgeqrf_work, (int layout, int m, int n, double *a, int lda, double *tau, double *work, int lwork), (layout, m, n, a, lda, tau, work, lwork))
 
 // golign_call_<routine> calls the resolved routine; it must not be called
 // before golign_openblas_load has returned 1.
