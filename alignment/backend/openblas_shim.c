@@ -36,7 +36,7 @@ static void *resolve(void *lib, const char *libname, const char *symbol, char *e
 }
 
 // golign_openblas_load opens OpenBLAS with RTLD_GLOBAL so that LAPACKE,
-// opened next, binds its LAPACK routines (dsyev_, dpotrf_, ...) to OpenBLAS's
+// opened next, binds its LAPACK routines (dsyevd_, dgesdd_, ...) to OpenBLAS's
 // own, which include OpenBLAS's optimised factorisations, whichever
 // liblapack.so.3 the system's alternatives select (Debian's reference
 // LAPACK would run on the reference BLAS).
