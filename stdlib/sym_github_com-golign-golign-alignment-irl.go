@@ -23,6 +23,8 @@ func table_github_com_golign_golign_alignment_irl() map[string]reflect.Value {
 		"RFTLinear":          reflect.ValueOf(irl.RFTLinear),
 		"SFT":                reflect.ValueOf(irl.SFT),
 		"SFTLinear":          reflect.ValueOf(irl.SFTLinear),
+		"SummarizeTaskRuns":  reflect.ValueOf(irl.SummarizeTaskRuns),
+		"SummaryTable":       reflect.ValueOf(irl.SummaryTable),
 		"TaskDemonstrations": reflect.ValueOf(irl.TaskDemonstrations),
 		"TaskFeatures":       reflect.ValueOf(irl.TaskFeatures),
 		"TaskPairs":          reflect.ValueOf(irl.TaskPairs),
@@ -40,9 +42,11 @@ func table_github_com_golign_golign_alignment_irl() map[string]reflect.Value {
 		"LinearProblem":  reflect.ValueOf((*irl.LinearProblem)(nil)),
 		"LinearResult":   reflect.ValueOf((*irl.LinearResult)(nil)),
 		"LinearRow":      reflect.ValueOf((*irl.LinearRow)(nil)),
+		"MeanErr":        reflect.ValueOf((*irl.MeanErr)(nil)),
 		"Pairs":          reflect.ValueOf((*irl.Pairs)(nil)),
 		"Result":         reflect.ValueOf((*irl.Result)(nil)),
 		"TaskComparison": reflect.ValueOf((*irl.TaskComparison)(nil)),
 		"TaskRow":        reflect.ValueOf((*irl.TaskRow)(nil)),
+		"TaskSummary":    reflect.ValueOf((*irl.TaskSummary)(nil)),
 	}
 }

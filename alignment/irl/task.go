@@ -12,48 +12,68 @@ import (
 
 // TaskRow is one method's result in CompareOnTask.
 type TaskRow struct {
-	// Method is "initial", "SFT", "RFT" or "IRFT"; Stages is IRFT's T.
+	// Method is "initial", "checkpoint" (the SFT checkpoint the methods
+	// continue from, when there is one), "SFT", "RFT" or "IRFT"; Stages
+	// is IRFT's T.
 	Method string
 	Stages int
 	// Evaluation holds the true reward of samples on the held-out
-	// questions and the KL to the initial model.
+	// questions and the KL to the model the methods start from.
 	Evaluation *Evaluation
 	// WinRate is the fraction of held-out questions on which the
 	// method's sample has a higher true reward than SFT's (ties half).
 	WinRate float64
-	// Gap is the implicit-reward gap (β log π/π_init) between the clean
-	// and the forbidden-phrase version of held-out responses.
+	// Gap is the implicit-reward gap (β log π/π_start, π_start the model
+	// the methods start from) between the clean and the forbidden-phrase
+	// version of held-out responses.
 	Gap Gap
 	// Losses is the training curve (nil for the initial model).
 	Losses []float64
 }
 
 // TaskComparison configures CompareOnTask. Its zero value compares SFT,
-// RFT and IRFT at T = 1, 2, 5, each with Config's defaults, evaluating with
-// samples at temperature 1 under the no-principle reward (helpfulness ×
-// harmlessness).
+// RFT and IRFT at T = 1, 2, 5 from the initial model, each with Config's
+// defaults, evaluating with samples at temperature 1 under the
+// no-principle reward (helpfulness × harmlessness).
 type TaskComparison struct {
 	// Stages are the IRFT stage counts compared; nil means 1, 2, 5.
 	Stages []int
+	// Checkpoint, when its Steps is positive, first fine-tunes the
+	// initial model with SFT on the demonstrations; every method then
+	// continues from this SFT checkpoint, as Li et al. start IRFT from
+	// the SFT model (zephyr-7b-sft-full) on the same SFT data. SFT is
+	// then continued SFT: the baseline with the same extra steps. KL and
+	// implicit-reward gaps are measured against the checkpoint. When
+	// Checkpoint.Steps is 0, the methods start from the initial model.
+	Checkpoint Config
 	// SFT, RFT and IRFT configure each method; their learning rates are
 	// tuned apart, since the methods' gradients differ in kind (IRFT's
 	// Stages is set from Stages). Their Sampling gets the newline as a
 	// stop token.
 	SFT, RFT, IRFT Config
+	// StageSteps, when positive, gives every IRFT stage StageSteps
+	// optimiser steps (T·StageSteps in all: the paper's protocol of one
+	// pass over the demonstrations per stage); when 0, IRFT.Steps are
+	// split over the stages.
+	StageSteps int
 	// Evaluate samples the held-out responses; its StopTokens get the
 	// newline. The implicit-reward gap uses IRFT's β.
 	Evaluate policy.SampleConfig
 }
 
-// CompareOnTask fine-tunes copies of the initial model on the
-// demonstrations examples with SFT, RFT (reward features tasks.Features)
-// and IRFT at each number of stages, and evaluates the initial model and
-// each result on the held-out questions: true reward, KL to the initial
+// CompareOnTask fine-tunes copies of a start model on the demonstrations
+// examples with SFT, RFT (reward features tasks.Features) and IRFT at each
+// number of stages, and evaluates the initial model, the start model and
+// each result on the held-out questions: true reward, KL to the start
 // model, win rate against SFT and the implicit-reward gap on the pairs
-// TaskPairs builds from held.
+// TaskPairs builds from held. The start model is the initial model, or
+// its SFT checkpoint when cfg.Checkpoint.Steps is positive.
 func CompareOnTask(initial *transformer.Model, tok tokenizer.Tokenizer, examples, held []tasks.Example, cfg TaskComparison) ([]TaskRow, error) {
 	if initial == nil || tok == nil {
 		return nil, fmt.Errorf("irl: nil model or tokenizer")
+	}
+	if cfg.StageSteps < 0 {
+		return nil, fmt.Errorf("irl: StageSteps %d must be ≥ 0", cfg.StageSteps)
 	}
 	demos, err := TaskDemonstrations(tok, examples)
 	if err != nil {
@@ -84,36 +104,52 @@ func CompareOnTask(initial *transformer.Model, tok tokenizer.Tokenizer, examples
 		train  func(m *transformer.Model) (*Result, error)
 	}
 	runs := []run{
-		{"initial", 0, nil},
 		{"SFT", 0, func(m *transformer.Model) (*Result, error) { return SFT(m, demos, sft) }},
 		{"RFT", 0, func(m *transformer.Model) (*Result, error) { return RFT(m, demos, TaskFeatures(tok, examples), rft) }},
 	}
 	for _, t := range stages {
 		c := irft
 		c.Stages = t
+		if cfg.StageSteps > 0 {
+			c.Steps = t * cfg.StageSteps
+		}
 		runs = append(runs, run{"IRFT", t, func(m *transformer.Model) (*Result, error) { return IRFT(m, demos, c) }})
 	}
-	rows := make([]TaskRow, len(runs))
-	for k, r := range runs {
-		m := initial.Clone()
-		row := TaskRow{Method: r.method, Stages: r.stages}
-		if r.train != nil {
-			res, err := r.train(m)
-			if err != nil {
-				return nil, fmt.Errorf("irl: %s: %w", r.method, err)
-			}
-			row.Losses = res.Losses
+	start := initial
+	rows := []TaskRow{{Method: "initial"}}
+	models := []*transformer.Model{initial}
+	if cfg.Checkpoint.Steps > 0 {
+		start = initial.Clone()
+		res, err := SFT(start, demos, withStop(cfg.Checkpoint))
+		if err != nil {
+			return nil, fmt.Errorf("irl: SFT checkpoint: %w", err)
 		}
-		if row.Evaluation, err = EvaluateOnTask(m, initial, tok, held, "", eval); err != nil {
+		rows = append(rows, TaskRow{Method: "checkpoint", Losses: res.Losses})
+		models = append(models, start)
+	}
+	for _, r := range runs {
+		m := start.Clone()
+		res, err := r.train(m)
+		if err != nil {
+			return nil, fmt.Errorf("irl: %s: %w", label(r.method, r.stages), err)
+		}
+		rows = append(rows, TaskRow{Method: r.method, Stages: r.stages, Losses: res.Losses})
+		models = append(models, m)
+	}
+	sftRow := -1
+	for k, m := range models {
+		if rows[k].Evaluation, err = EvaluateOnTask(m, start, tok, held, "", eval); err != nil {
 			return nil, err
 		}
-		if row.Gap, err = ImplicitRewardGap(m, initial, pairs, irft.beta()); err != nil {
+		if rows[k].Gap, err = ImplicitRewardGap(m, start, pairs, irft.beta()); err != nil {
 			return nil, err
 		}
-		rows[k] = row
+		if rows[k].Method == "SFT" {
+			sftRow = k
+		}
 	}
 	for k := range rows {
-		if rows[k].WinRate, err = WinRate(rows[k].Evaluation.Rewards, rows[1].Evaluation.Rewards); err != nil {
+		if rows[k].WinRate, err = WinRate(rows[k].Evaluation.Rewards, rows[sftRow].Evaluation.Rewards); err != nil {
 			return nil, err
 		}
 	}
@@ -122,13 +158,17 @@ func CompareOnTask(initial *transformer.Model, tok tokenizer.Tokenizer, examples
 
 // label names a method with its stage count.
 func label(method string, stages int) string {
-	if method == "IRFT" {
+	switch method {
+	case "IRFT":
 		return fmt.Sprintf("IRFT T=%d", stages)
+	case "checkpoint":
+		return "SFT ckpt"
 	}
 	return method
 }
 
-// Label returns the row's method with IRFT's stage count ("IRFT T=2").
+// Label returns the row's method with IRFT's stage count ("IRFT T=2"),
+// the SFT checkpoint as "SFT ckpt".
 func (r TaskRow) Label() string { return label(r.Method, r.Stages) }
 
 // Label returns the row's method with IRFT's stage count ("IRFT T=2").
