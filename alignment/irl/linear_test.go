@@ -176,3 +176,72 @@ func TestIRFTStageOptimum(t *testing.T) {
 		}
 	}
 }
+
+// TestCompareLinearFromSFT checks the comparison from an SFT checkpoint:
+// full-batch gradient ascent at a constant step continued for k steps from
+// an n-step checkpoint is SFT for n + k steps from the reference; and at a
+// converged checkpoint, where the demonstrations' feature moments are
+// matched, IRFT stays near it (zero expected gradient), while IRFT from
+// the reference moves far.
+func TestCompareLinearFromSFT(t *testing.T) {
+	pr, err := NewLinearProblem(30, 6, 3, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := LinearConfig{Steps: 30, Seed: 2}
+	rows, err := CompareLinearFromSFT(pr, 40, []float64{0.3}, []int{1, 5}, 40, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"SFT ckpt", "SFT", "RFT", "IRFT T=1", "IRFT T=5"}
+	if len(rows) != len(want) {
+		t.Fatalf("%d rows, want %v", len(rows), want)
+	}
+	for k, r := range rows {
+		if r.Label() != want[k] {
+			t.Fatalf("row %d is %s, want %s", k, r.Label(), want[k])
+		}
+	}
+	demos, _, err := ExpertDemos(pr.Expert, pr.Reference, 40, 0.3, cfg.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	long, err := SFTLinear(pr.Reference, demos, LinearConfig{Steps: 70, Seed: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := meanTrueReward(pr.Reference.WithTheta(long.Theta), pr.TrueReward)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(rows[1].TrueReward-r) > 1e-9 {
+		t.Errorf("SFT 40 + 30 steps: true reward %v, 70 steps from the reference %v", rows[1].TrueReward, r)
+	}
+
+	// From the converged checkpoint θ̂, IRFT moves by the negatives' noise
+	// only; from the reference, the same stage moves θ far towards (w − θ)/β.
+	ckRes, err := SFTLinear(pr.Reference, demos, LinearConfig{Steps: 400, LearningRate: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromCheckpoint, err := IRFTLinear(pr.Reference.WithTheta(ckRes.Theta), demos, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromReference, err := IRFTLinear(pr.Reference, demos, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	distance := func(a, b []float64) float64 {
+		d := append([]float64(nil), a...)
+		addScaled(d, b, -1)
+		return math.Sqrt(dot(d, d))
+	}
+	still, moved := distance(fromCheckpoint.Theta, ckRes.Theta), distance(fromReference.Theta, pr.Reference.Theta)
+	if !(still < 0.1*moved) {
+		t.Errorf("IRFT moved θ by %.3f from the converged checkpoint, %.3f from the reference: want under a tenth", still, moved)
+	}
+	if _, err := CompareLinearFromSFT(pr, 40, []float64{0.3}, []int{1}, 0, cfg); err == nil {
+		t.Error("checkpoint of 0 steps: no error")
+	}
+}

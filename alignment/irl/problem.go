@@ -71,6 +71,32 @@ type LinearRow struct {
 // (perPrompt demonstrations per prompt, low-quality ones drawn from the
 // reference) and measures every result exactly.
 func CompareLinear(pr *LinearProblem, perPrompt int, lowQuality []float64, stages []int, cfg LinearConfig) ([]LinearRow, error) {
+	return compareLinear(pr, perPrompt, lowQuality, stages, 0, cfg)
+}
+
+// CompareLinearFromSFT is CompareLinear from an SFT checkpoint: on each set
+// of demonstrations SFT first takes checkpointSteps steps from the
+// reference (at cfg's learning rate), and every method, SFT included,
+// then continues from that checkpoint for cfg.Steps steps (RFT's reward
+// starts at the checkpoint's, ψ = λ·θ̂, and IRFT's first reference is the
+// checkpoint). The checkpoint is
+// reported as the row "checkpoint" before each fraction's methods; KL is
+// measured against the uniform reference throughout. At a converged
+// checkpoint θ̂ the demonstrations' feature moments are matched,
+// E_demo[φ] = E_θ̂[φ], and the self-play loss's expected gradient at the
+// start of a stage, β/2 times SFT's, vanishes: only the noise of the
+// sampled negatives moves IRFT. RFT's reward step weights each pair by
+// 1 − σ(margin), whose fixed point lies near, not at, θ̂.
+func CompareLinearFromSFT(pr *LinearProblem, perPrompt int, lowQuality []float64, stages []int, checkpointSteps int, cfg LinearConfig) ([]LinearRow, error) {
+	if checkpointSteps < 1 {
+		return nil, fmt.Errorf("irl: checkpoint of %d SFT steps, need ≥ 1", checkpointSteps)
+	}
+	return compareLinear(pr, perPrompt, lowQuality, stages, checkpointSteps, cfg)
+}
+
+// compareLinear is CompareLinear, from an SFT checkpoint of checkpointSteps
+// steps when that is positive.
+func compareLinear(pr *LinearProblem, perPrompt int, lowQuality []float64, stages []int, checkpointSteps int, cfg LinearConfig) ([]LinearRow, error) {
 	if pr == nil {
 		return nil, fmt.Errorf("irl: nil problem")
 	}
@@ -83,6 +109,36 @@ func CompareLinear(pr *LinearProblem, perPrompt int, lowQuality []float64, stage
 		demos, _, err := ExpertDemos(pr.Expert, pr.Reference, perPrompt, frac, cfg.Seed)
 		if err != nil {
 			return nil, err
+		}
+		start := pr.Reference
+		measure := func(method string, stages int, res *LinearResult) error {
+			pol := pr.Reference.WithTheta(res.Theta)
+			row := LinearRow{Method: method, Stages: stages, LowQuality: frac, Expert: expertReward, Losses: res.Losses}
+			if row.TrueReward, err = meanTrueReward(pol, pr.TrueReward); err != nil {
+				return err
+			}
+			if row.KL, err = loglinear.MeanKL(pol, pr.Reference); err != nil {
+				return err
+			}
+			dir := res.Theta
+			if res.Reward != nil {
+				dir = res.Reward
+			}
+			row.Cosine = dot(dir, pr.TrueReward) / math.Sqrt(dot(dir, dir)*dot(pr.TrueReward, pr.TrueReward))
+			rows = append(rows, row)
+			return nil
+		}
+		if checkpointSteps > 0 {
+			c := cfg
+			c.Steps = checkpointSteps
+			res, err := SFTLinear(pr.Reference, demos, c)
+			if err != nil {
+				return nil, err
+			}
+			if err := measure("checkpoint", 0, res); err != nil {
+				return nil, err
+			}
+			start = pr.Reference.WithTheta(res.Theta)
 		}
 		type run struct {
 			method string
@@ -97,30 +153,19 @@ func CompareLinear(pr *LinearProblem, perPrompt int, lowQuality []float64, stage
 			var res *LinearResult
 			switch r.method {
 			case "SFT":
-				res, err = SFTLinear(pr.Reference, demos, c)
+				res, err = SFTLinear(start, demos, c)
 			case "RFT":
-				res, err = RFTLinear(pr.Reference, demos, c)
+				res, err = RFTLinear(start, demos, c)
 			default:
 				c.Stages = r.stages
-				res, err = IRFTLinear(pr.Reference, demos, c)
+				res, err = IRFTLinear(start, demos, c)
 			}
 			if err != nil {
 				return nil, err
 			}
-			pol := pr.Reference.WithTheta(res.Theta)
-			row := LinearRow{Method: r.method, Stages: r.stages, LowQuality: frac, Expert: expertReward, Losses: res.Losses}
-			if row.TrueReward, err = meanTrueReward(pol, pr.TrueReward); err != nil {
+			if err := measure(r.method, r.stages, res); err != nil {
 				return nil, err
 			}
-			if row.KL, err = loglinear.MeanKL(pol, pr.Reference); err != nil {
-				return nil, err
-			}
-			dir := res.Theta
-			if res.Reward != nil {
-				dir = res.Reward
-			}
-			row.Cosine = dot(dir, pr.TrueReward) / math.Sqrt(dot(dir, dir)*dot(pr.TrueReward, pr.TrueReward))
-			rows = append(rows, row)
 		}
 	}
 	return rows, nil
