@@ -381,6 +381,60 @@ func TestQR(t *testing.T) {
 	}
 }
 
+func TestDpocon(t *testing.T) {
+	requireLoaded(t)
+	rnd := rand.New(rand.NewPCG(2, 4))
+	for _, n := range []int{1, 5, 40, 150} {
+		for _, ul := range uplos {
+			for _, pad := range []int{0, 2} {
+				name := fmt.Sprintf("Dpocon(n=%d,%c,pad %d)", n, ul, pad)
+				// A = BᵀB + I, its 1-norm, its inverse's 1-norm (by solving
+				// with gonum's LU), and its Cholesky factor.
+				b := newMatrix(rnd, n, n, pad)
+				spd := b.clone()
+				for i := 0; i < n; i++ {
+					for j := 0; j < n; j++ {
+						var v float64
+						for l := 0; l < n; l++ {
+							v += b.at(l, i) * b.at(l, j)
+						}
+						spd.data[i*spd.ld+j] = v + identity(i, j)
+					}
+				}
+				inv := spd.clone()
+				native := gonum.Implementation{}
+				ipiv := make([]int, n)
+				native.Dgetrf(n, n, inv.data, inv.ld, ipiv)
+				native.Dgetri(n, inv.data, inv.ld, ipiv, make([]float64, n), n)
+				norm1 := func(a matrix) float64 {
+					var m float64
+					for j := 0; j < n; j++ {
+						var col float64
+						for i := 0; i < n; i++ {
+							col += math.Abs(a.at(i, j))
+						}
+						m = math.Max(m, col)
+					}
+					return m
+				}
+				anorm, trueRcond := norm1(spd), 1/(norm1(spd)*norm1(inv))
+				chol := spd.clone()
+				if !native.Dpotrf(ul, n, chol.data, chol.ld) {
+					t.Fatalf("%s: Cholesky failed", name)
+				}
+				work, iwork := make([]float64, 3*n), make([]int, n)
+				got := openblasLAPACK{}.Dpocon(ul, n, chol.data, chol.ld, anorm, work, iwork)
+				want := native.Dpocon(ul, n, chol.data, chol.ld, anorm, work, iwork)
+				// The estimate of ‖A⁻¹‖₁ is a lower bound, and Higham's
+				// iteration is exact or close on such matrices.
+				if !(math.Abs(got-want) <= 1e-8*want) || got < trueRcond*(1-1e-10) || got > 3*trueRcond {
+					t.Errorf("%s = %v, gonum's native LAPACK gives %v, the true reciprocal condition number is %v", name, got, want, trueRcond)
+				}
+			}
+		}
+	}
+}
+
 // TestLAPACKPanicsAsNative checks that bad arguments make the backend panic
 // with gonum's message, before any call into C.
 func TestLAPACKPanicsAsNative(t *testing.T) {
@@ -403,6 +457,8 @@ func TestLAPACKPanicsAsNative(t *testing.T) {
 		{"Dgesvd short vt", func(impl lapack.Float64) {
 			impl.Dgesvd(lapack.SVDNone, lapack.SVDStore, 3, 3, a, 3, w, nil, 1, w, 3, work, 100)
 		}},
+		{"Dpocon anorm < 0", func(impl lapack.Float64) { impl.Dpocon(blas.Upper, 3, a, 3, -1, work, make([]int, 3)) }},
+		{"Dpocon short iwork", func(impl lapack.Float64) { impl.Dpocon(blas.Lower, 3, a, 3, 1, work, make([]int, 2)) }},
 		{"Dgetrf short ipiv", func(impl lapack.Float64) { impl.Dgetrf(3, 3, a, 3, make([]int, 2)) }},
 
 		{"Dgeqrf tau", func(impl lapack.Float64) { impl.Dgeqrf(3, 3, a, 3, w[:2], work, 100) }},
