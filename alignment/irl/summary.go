@@ -40,8 +40,9 @@ type TaskSummary struct {
 	Runs int
 	// Reward is the mean true reward of held-out samples, WinRate the win
 	// rate against SFT, Gap the mean implicit-reward gap and KL the KL to
-	// the model the methods start from.
-	Reward, WinRate, Gap, KL MeanErr
+	// the model the methods start from. RewardVsSFT is the mean of the
+	// runs' paired reward differences to SFT (TaskRow.RewardVsSFT).
+	Reward, RewardVsSFT, WinRate, Gap, KL MeanErr
 }
 
 // Label returns the method with IRFT's stage count, as TaskRow.Label.
@@ -55,18 +56,19 @@ func SummarizeTaskRuns(runs [][]TaskRow) ([]TaskSummary, error) {
 	}
 	out := make([]TaskSummary, len(runs[0]))
 	for k, r := range runs[0] {
-		var reward, win, gap, kl []float64
+		var reward, diff, win, gap, kl []float64
 		for i, run := range runs {
 			if len(run) != len(runs[0]) || run[k].Method != r.Method || run[k].Stages != r.Stages || run[k].Evaluation == nil {
 				return nil, fmt.Errorf("irl: run %d does not have run 0's methods (row %d: %s)", i, k, r.Label())
 			}
 			reward = append(reward, run[k].Evaluation.Reward)
+			diff = append(diff, run[k].RewardVsSFT.Mean)
 			win = append(win, run[k].WinRate)
 			gap = append(gap, run[k].Gap.Mean)
 			kl = append(kl, run[k].Evaluation.KL)
 		}
 		out[k] = TaskSummary{Method: r.Method, Stages: r.Stages, Runs: len(runs),
-			Reward: meanErr(reward), WinRate: meanErr(win), Gap: meanErr(gap), KL: meanErr(kl)}
+			Reward: meanErr(reward), RewardVsSFT: meanErr(diff), WinRate: meanErr(win), Gap: meanErr(gap), KL: meanErr(kl)}
 	}
 	return out, nil
 }
@@ -75,10 +77,10 @@ func SummarizeTaskRuns(runs [][]TaskRow) ([]TaskSummary, error) {
 // means ± standard errors over runs.
 func SummaryTable(summaries []TaskSummary) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-10s %13s %12s %13s %11s\n", "method", "true reward", "win vs SFT", "gap", "KL")
+	fmt.Fprintf(&b, "%-10s %13s %14s %12s %13s %11s\n", "method", "true reward", "minus SFT's", "win vs SFT", "gap", "KL")
 	for _, s := range summaries {
-		fmt.Fprintf(&b, "%-10s %7.3f±%.3f %6.2f±%.2f %7.3f±%.3f %6.2f±%.2f\n", s.Label(),
-			s.Reward.Mean, s.Reward.StdErr, s.WinRate.Mean, s.WinRate.StdErr, s.Gap.Mean, s.Gap.StdErr, s.KL.Mean, s.KL.StdErr)
+		fmt.Fprintf(&b, "%-10s %7.3f±%.3f %+7.3f±%.3f %6.2f±%.2f %7.3f±%.3f %6.2f±%.2f\n", s.Label(),
+			s.Reward.Mean, s.Reward.StdErr, s.RewardVsSFT.Mean, s.RewardVsSFT.StdErr, s.WinRate.Mean, s.WinRate.StdErr, s.Gap.Mean, s.Gap.StdErr, s.KL.Mean, s.KL.StdErr)
 	}
 	return b.String()
 }

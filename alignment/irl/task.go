@@ -23,6 +23,10 @@ type TaskRow struct {
 	// WinRate is the fraction of held-out questions on which the
 	// method's sample has a higher true reward than SFT's (ties half).
 	WinRate float64
+	// RewardVsSFT is the mean over held-out questions of the method's
+	// true reward minus SFT's on the same question, with its standard
+	// error over questions (paired, so smaller than the rewards' own).
+	RewardVsSFT MeanErr
 	// Gap is the implicit-reward gap (β log π/π_start, π_start the model
 	// the methods start from) between the clean and the forbidden-phrase
 	// version of held-out responses.
@@ -148,10 +152,17 @@ func CompareOnTask(initial *transformer.Model, tok tokenizer.Tokenizer, examples
 			sftRow = k
 		}
 	}
+	base := rows[sftRow].Evaluation.Rewards
 	for k := range rows {
-		if rows[k].WinRate, err = WinRate(rows[k].Evaluation.Rewards, rows[sftRow].Evaluation.Rewards); err != nil {
+		own := rows[k].Evaluation.Rewards
+		if rows[k].WinRate, err = WinRate(own, base); err != nil {
 			return nil, err
 		}
+		diff := make([]float64, len(own))
+		for i := range own {
+			diff[i] = own[i] - base[i]
+		}
+		rows[k].RewardVsSFT = meanErr(diff)
 	}
 	return rows, nil
 }
@@ -177,7 +188,7 @@ func (r LinearRow) Label() string { return label(r.Method, r.Stages) }
 // TaskTable formats CompareOnTask's rows as a text table.
 func TaskTable(rows []TaskRow) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-10s %13s %9s %10s %8s %7s %9s\n", "method", "true reward", "forbidden", "win vs SFT", "gap", "gap acc", "KL")
+	fmt.Fprintf(&b, "%-10s %13s %14s %9s %10s %8s %7s %9s\n", "method", "true reward", "minus SFT's", "forbidden", "win vs SFT", "gap", "gap acc", "KL")
 	for _, r := range rows {
 		forbidden := 0.0
 		for _, s := range r.Evaluation.Responses {
@@ -185,7 +196,7 @@ func TaskTable(rows []TaskRow) string {
 				forbidden += 1 / float64(len(r.Evaluation.Responses))
 			}
 		}
-		fmt.Fprintf(&b, "%-10s %7.3f±%.3f %9.2f %10.2f %8.3f %7.2f %9.2f\n", r.Label(), r.Evaluation.Reward, r.Evaluation.StdErr, forbidden, r.WinRate, r.Gap.Mean, r.Gap.Accuracy, r.Evaluation.KL)
+		fmt.Fprintf(&b, "%-10s %7.3f±%.3f %+7.3f±%.3f %9.2f %10.2f %8.3f %7.2f %9.2f\n", r.Label(), r.Evaluation.Reward, r.Evaluation.StdErr, r.RewardVsSFT.Mean, r.RewardVsSFT.StdErr, forbidden, r.WinRate, r.Gap.Mean, r.Gap.Accuracy, r.Evaluation.KL)
 	}
 	return b.String()
 }

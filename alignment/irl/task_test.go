@@ -107,6 +107,18 @@ func TestCompareFromCheckpoint(t *testing.T) {
 	if !(rows[0].Evaluation.KL > 0) {
 		t.Errorf("initial model: KL to the checkpoint %v, want > 0", rows[0].Evaluation.KL)
 	}
+	for _, r := range rows {
+		var sum float64
+		for i, v := range r.Evaluation.Rewards {
+			sum += v - got.Rewards[i]
+		}
+		if mean := sum / float64(len(got.Rewards)); math.Abs(r.RewardVsSFT.Mean-mean) > 1e-12 {
+			t.Errorf("%s: reward minus SFT's %v, by hand %v", r.Label(), r.RewardVsSFT.Mean, mean)
+		}
+	}
+	if rows[2].RewardVsSFT != (MeanErr{}) {
+		t.Errorf("SFT's reward minus its own %+v, want 0", rows[2].RewardVsSFT)
+	}
 	if rows[2].WinRate != 0.5 {
 		t.Errorf("SFT's win rate against itself %v, want 0.5", rows[2].WinRate)
 	}
@@ -124,7 +136,7 @@ func TestCompareFromCheckpoint(t *testing.T) {
 // values computed by hand, and that runs with other methods are refused.
 func TestSummarizeTaskRuns(t *testing.T) {
 	row := func(method string, stages int, reward, win, gap, kl float64) TaskRow {
-		return TaskRow{Method: method, Stages: stages, WinRate: win, Gap: Gap{Mean: gap}, Evaluation: &Evaluation{Reward: reward, KL: kl}}
+		return TaskRow{Method: method, Stages: stages, WinRate: win, Gap: Gap{Mean: gap}, Evaluation: &Evaluation{Reward: reward, KL: kl}, RewardVsSFT: MeanErr{Mean: reward - 0.6}}
 	}
 	runs := [][]TaskRow{
 		{row("SFT", 0, 0.5, 0.5, 1, 0.2), row("IRFT", 5, 0.6, 0.7, 3, 1)},
@@ -146,6 +158,7 @@ func TestSummarizeTaskRuns(t *testing.T) {
 		{"IRFT gap", s[1].Gap, MeanErr{4, math.Sqrt(2.0 / 6)}},
 		{"IRFT KL", s[1].KL, MeanErr{2, math.Sqrt(2.0 / 6)}},
 		{"IRFT reward", s[1].Reward, MeanErr{0.7, math.Sqrt(0.06 / 6)}},
+		{"IRFT reward minus SFT's", s[1].RewardVsSFT, MeanErr{0.1, math.Sqrt(0.06 / 6)}},
 	}
 	for _, c := range cases {
 		if math.Abs(c.got.Mean-c.want.Mean) > 1e-12 || math.Abs(c.got.StdErr-c.want.StdErr) > 1e-12 {
