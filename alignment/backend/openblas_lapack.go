@@ -7,6 +7,7 @@ import "C"
 
 import (
 	"fmt"
+	"math"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/lapack"
@@ -38,6 +39,7 @@ const (
 	lapackBadSVDJob   = "lapack: bad SVDJob"
 	lapackNoSVDO      = "dgesvd: not coded for overwrite"
 	lapackBadUplo     = "lapack: bad Uplo"
+	lapackBadNorm     = "lapack: bad Norm"
 	lapackBadLWork    = "lapack: insufficient declared workspace length"
 	lapackMLT0        = "lapack: m < 0"
 	lapackNLT0        = "lapack: n < 0"
@@ -266,6 +268,16 @@ func (impl openblasLAPACK) Dgeqrf(m, n int, a []float64, lda int, tau, work []fl
 	checkInfo("dgeqrf", info)
 }
 
+// conditionEstimate runs a LAPACKE condition estimator of an n×n matrix
+// (call receives where to write the reciprocal condition number and an
+// integer workspace of n elements) and returns its estimate.
+func conditionEstimate(routine string, n int, call func(rcond *C.double, iwork *C.int) C.int) float64 {
+	iwork := make([]C.int, n)
+	var rcond C.double
+	checkInfo(routine, call(&rcond, &iwork[0]))
+	return float64(rcond)
+}
+
 // Dpocon estimates the reciprocal of the condition number ‖A‖₁·‖A⁻¹‖₁ of the
 // symmetric positive definite A from its Cholesky factor (Dpotrf's result
 // in the triangle uplo) and anorm = ‖A‖₁, estimating ‖A⁻¹‖₁ by Higham's
@@ -284,9 +296,27 @@ func (impl openblasLAPACK) Dpocon(uplo blas.Uplo, n int, a []float64, lda int, a
 	panicIf(len(a) < (n-1)*lda+n, lapackShortA)
 	panicIf(len(work) < 3*n, lapackShortWork)
 	panicIf(len(iwork) < n, lapackShortIWork)
-	cIwork := make([]C.int, n)
-	var rcond C.double
-	info := C.golign_call_LAPACKE_dpocon_work(lapackColMajor, transposedUplo(uplo), C.int(n), ptr(a), C.int(lda), C.double(anorm), &rcond, ptr(work), &cIwork[0])
-	checkInfo("dpocon", info)
-	return float64(rcond)
+	return conditionEstimate("dpocon", n, func(rcond *C.double, iwork *C.int) C.int {
+		return C.golign_call_LAPACKE_dpocon_work(lapackColMajor, transposedUplo(uplo), C.int(n), ptr(a), C.int(lda), C.double(anorm), rcond, ptr(work), iwork)
+	})
+}
+
+// Dgecon estimates the reciprocal of the condition number ‖A‖·‖A⁻¹‖ of the
+// n×n A in the 1-norm (norm MaxColumnSum) or the ∞-norm (MaxRowSum) from
+// its LU factorisation by Dgetrf and anorm = ‖A‖, estimating ‖A⁻¹‖ by
+// Higham's iteration (LAPACK dgecon with dlacn2).
+func (impl openblasLAPACK) Dgecon(norm lapack.MatrixNorm, n int, a []float64, lda int, anorm float64, work []float64, iwork []int) float64 {
+	panicIf(norm != lapack.MaxColumnSum && norm != lapack.MaxRowSum, lapackBadNorm)
+	panicIf(n < 0, lapackNLT0)
+	panicIf(lda < max(1, n), lapackBadLdA)
+	panicIf(anorm < 0, lapackNegANorm)
+	if n == 0 || anorm == 0 || math.IsNaN(anorm) || math.IsInf(anorm, 1) || !fitsInt32(n, lda) || !loaded() {
+		return impl.Implementation.Dgecon(norm, n, a, lda, anorm, work, iwork)
+	}
+	panicIf(len(a) < (n-1)*lda+n, lapackShortA)
+	panicIf(len(work) < 4*n, lapackShortWork)
+	panicIf(len(iwork) < n, lapackShortIWork)
+	return conditionEstimate("dgecon", n, func(rcond *C.double, iwork *C.int) C.int {
+		return C.golign_call_LAPACKE_dgecon_work(lapackRowMajor, cchar(norm), C.int(n), ptr(a), C.int(lda), C.double(anorm), rcond, ptr(work), iwork)
+	})
 }

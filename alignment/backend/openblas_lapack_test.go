@@ -55,6 +55,44 @@ func (a matrix) maxAbs() float64 {
 	return m
 }
 
+// norm is the matrix's 1-norm (kind MaxColumnSum) or ∞-norm (MaxRowSum).
+func (a matrix) norm(kind lapack.MatrixNorm) float64 {
+	if kind == lapack.MaxRowSum {
+		a = a.transpose()
+	}
+	var m float64
+	for j := 0; j < a.cols; j++ {
+		var col float64
+		for i := 0; i < a.rows; i++ {
+			col += math.Abs(a.at(i, j))
+		}
+		m = math.Max(m, col)
+	}
+	return m
+}
+
+// transpose returns aᵀ, compact.
+func (a matrix) transpose() matrix {
+	t := matrix{a.cols, a.rows, max(1, a.rows), make([]float64, storage(a.cols, a.rows, max(1, a.rows)))}
+	for i := 0; i < a.rows; i++ {
+		for j := 0; j < a.cols; j++ {
+			t.data[j*t.ld+i] = a.at(i, j)
+		}
+	}
+	return t
+}
+
+// checkConditionEstimate checks an estimate of the reciprocal condition
+// number against gonum's and the true value trueRcond: the estimate of
+// ‖A⁻¹‖ is a lower bound, and Higham's iteration is exact or close on the
+// tests' matrices.
+func checkConditionEstimate(t *testing.T, name string, got, native, trueRcond float64) {
+	t.Helper()
+	if !(math.Abs(got-native) <= 1e-8*native) || got < trueRcond*(1-1e-10) || got > 3*trueRcond {
+		t.Errorf("%s = %v, gonum's native LAPACK gives %v, the true reciprocal condition number is %v", name, got, native, trueRcond)
+	}
+}
+
 // checkClose fails when got(i, j) and want(i, j) differ by more than tol
 // for some i < rows, j < cols.
 func checkClose(t *testing.T, what string, rows, cols int, got, want func(i, j int) float64, tol float64) {
@@ -334,6 +372,13 @@ func TestLU(t *testing.T) {
 					return v
 				}, identity, 1e-10)
 			}
+			for _, norm := range []lapack.MatrixNorm{lapack.MaxColumnSum, lapack.MaxRowSum} {
+				anorm := orig.norm(norm)
+				work, iwork := make([]float64, 4*n), make([]int, n)
+				got := impl.Dgecon(norm, n, lu.data, lu.ld, anorm, work, iwork)
+				native := gonum.Implementation{}.Dgecon(norm, n, lu.data, lu.ld, anorm, work, iwork)
+				checkConditionEstimate(t, fmt.Sprintf("Dgecon(%c,n=%d,pad %d)", norm, n, pad), got, native, 1/(anorm*inv.norm(norm)))
+			}
 		}
 	}
 	// An exactly singular matrix is reported, by both routines.
@@ -406,18 +451,8 @@ func TestDpocon(t *testing.T) {
 				ipiv := make([]int, n)
 				native.Dgetrf(n, n, inv.data, inv.ld, ipiv)
 				native.Dgetri(n, inv.data, inv.ld, ipiv, make([]float64, n), n)
-				norm1 := func(a matrix) float64 {
-					var m float64
-					for j := 0; j < n; j++ {
-						var col float64
-						for i := 0; i < n; i++ {
-							col += math.Abs(a.at(i, j))
-						}
-						m = math.Max(m, col)
-					}
-					return m
-				}
-				anorm, trueRcond := norm1(spd), 1/(norm1(spd)*norm1(inv))
+				anorm := spd.norm(lapack.MaxColumnSum)
+				trueRcond := 1 / (anorm * inv.norm(lapack.MaxColumnSum))
 				chol := spd.clone()
 				if !native.Dpotrf(ul, n, chol.data, chol.ld) {
 					t.Fatalf("%s: Cholesky failed", name)
@@ -425,11 +460,7 @@ func TestDpocon(t *testing.T) {
 				work, iwork := make([]float64, 3*n), make([]int, n)
 				got := openblasLAPACK{}.Dpocon(ul, n, chol.data, chol.ld, anorm, work, iwork)
 				want := native.Dpocon(ul, n, chol.data, chol.ld, anorm, work, iwork)
-				// The estimate of ‖A⁻¹‖₁ is a lower bound, and Higham's
-				// iteration is exact or close on such matrices.
-				if !(math.Abs(got-want) <= 1e-8*want) || got < trueRcond*(1-1e-10) || got > 3*trueRcond {
-					t.Errorf("%s = %v, gonum's native LAPACK gives %v, the true reciprocal condition number is %v", name, got, want, trueRcond)
-				}
+				checkConditionEstimate(t, name, got, want, trueRcond)
 			}
 		}
 	}
@@ -459,6 +490,8 @@ func TestLAPACKPanicsAsNative(t *testing.T) {
 		}},
 		{"Dpocon anorm < 0", func(impl lapack.Float64) { impl.Dpocon(blas.Upper, 3, a, 3, -1, work, make([]int, 3)) }},
 		{"Dpocon short iwork", func(impl lapack.Float64) { impl.Dpocon(blas.Lower, 3, a, 3, 1, work, make([]int, 2)) }},
+		{"Dgecon bad norm", func(impl lapack.Float64) { impl.Dgecon(lapack.MaxAbs, 3, a, 3, 1, work, make([]int, 3)) }},
+		{"Dgecon short work", func(impl lapack.Float64) { impl.Dgecon(lapack.MaxRowSum, 3, a, 3, 1, work[:11], make([]int, 3)) }},
 		{"Dgetrf short ipiv", func(impl lapack.Float64) { impl.Dgetrf(3, 3, a, 3, make([]int, 2)) }},
 
 		{"Dgeqrf tau", func(impl lapack.Float64) { impl.Dgeqrf(3, 3, a, 3, w[:2], work, 100) }},

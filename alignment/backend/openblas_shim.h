@@ -35,6 +35,7 @@
 	X(int, LAPACKE_dgesdd_work, (int layout, char jobz, int m, int n, double *a, int lda, double *s, double *u, int ldu, double *vt, int ldvt, double *work, int lwork, int *iwork), (layout, jobz, m, n, a, lda, s, u, ldu, vt, ldvt, work, lwork, iwork)) \
 	X(int, LAPACKE_dgesvd_work, (int layout, char jobu, char jobvt, int m, int n, double *a, int lda, double *s, double *u, int ldu, double *vt, int ldvt, double *work, int lwork), (layout, jobu, jobvt, m, n, a, lda, s, u, ldu, vt, ldvt, work, lwork)) \
 	X(int, LAPACKE_dpocon_work, (int layout, char uplo, int n, const double *a, int lda, double anorm, double *rcond, double *work, int *iwork), (layout, uplo, n, a, lda, anorm, rcond, work, iwork)) \
+	X(int, LAPACKE_dgecon_work, (int layout, char norm, int n, const double *a, int lda, double anorm, double *rcond, double *work, int *iwork), (layout, norm, n, a, lda, anorm, rcond, work, iwork)) \
 	X(int, LAPACKE_dgetrf_work, (int layout, int m, int n, double *a, int lda, int *ipiv), (layout, m, n, a, lda, ipiv)) \
 	X(int, LAPACKE_dgeqrf_work, (int layout, int m, int n, double *a, int lda, double *tau, double *work, int lwork), (layout, m, n, a, lda, tau, work, lwork))
 
