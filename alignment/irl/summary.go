@@ -41,8 +41,9 @@ type TaskSummary struct {
 	// Reward is the mean true reward of held-out samples, WinRate the win
 	// rate against SFT, Gap the mean implicit-reward gap and KL the KL to
 	// the model the methods start from. RewardVsSFT is the mean of the
-	// runs' paired reward differences to SFT (TaskRow.RewardVsSFT).
-	Reward, RewardVsSFT, WinRate, Gap, KL MeanErr
+	// runs' paired reward differences to SFT (TaskRow.RewardVsSFT) and
+	// DemoGap the mean gap on the demonstrations (TaskRow.DemoGap).
+	Reward, RewardVsSFT, WinRate, Gap, DemoGap, KL MeanErr
 }
 
 // Label returns the method with IRFT's stage count, as TaskRow.Label.
@@ -56,7 +57,7 @@ func SummarizeTaskRuns(runs [][]TaskRow) ([]TaskSummary, error) {
 	}
 	out := make([]TaskSummary, len(runs[0]))
 	for k, r := range runs[0] {
-		var reward, diff, win, gap, kl []float64
+		var reward, diff, win, gap, demoGap, kl []float64
 		for i, run := range runs {
 			if len(run) != len(runs[0]) || run[k].Method != r.Method || run[k].Stages != r.Stages || run[k].Evaluation == nil {
 				return nil, fmt.Errorf("irl: run %d does not have run 0's methods (row %d: %s)", i, k, r.Label())
@@ -65,10 +66,11 @@ func SummarizeTaskRuns(runs [][]TaskRow) ([]TaskSummary, error) {
 			diff = append(diff, run[k].RewardVsSFT.Mean)
 			win = append(win, run[k].WinRate)
 			gap = append(gap, run[k].Gap.Mean)
+			demoGap = append(demoGap, run[k].DemoGap.Mean)
 			kl = append(kl, run[k].Evaluation.KL)
 		}
 		out[k] = TaskSummary{Method: r.Method, Stages: r.Stages, Runs: len(runs),
-			Reward: meanErr(reward), RewardVsSFT: meanErr(diff), WinRate: meanErr(win), Gap: meanErr(gap), KL: meanErr(kl)}
+			Reward: meanErr(reward), RewardVsSFT: meanErr(diff), WinRate: meanErr(win), Gap: meanErr(gap), DemoGap: meanErr(demoGap), KL: meanErr(kl)}
 	}
 	return out, nil
 }
@@ -77,10 +79,11 @@ func SummarizeTaskRuns(runs [][]TaskRow) ([]TaskSummary, error) {
 // means ± standard errors over runs.
 func SummaryTable(summaries []TaskSummary) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-10s %13s %14s %12s %13s %11s\n", "method", "true reward", "minus SFT's", "win vs SFT", "gap", "KL")
+	fmt.Fprintf(&b, "%-10s %13s %14s %12s %13s %13s %11s\n", "method", "true reward", "minus SFT's", "win vs SFT", "gap", "demo gap", "KL")
 	for _, s := range summaries {
-		fmt.Fprintf(&b, "%-10s %7.3f±%.3f %+7.3f±%.3f %6.2f±%.2f %7.3f±%.3f %6.2f±%.2f\n", s.Label(),
-			s.Reward.Mean, s.Reward.StdErr, s.RewardVsSFT.Mean, s.RewardVsSFT.StdErr, s.WinRate.Mean, s.WinRate.StdErr, s.Gap.Mean, s.Gap.StdErr, s.KL.Mean, s.KL.StdErr)
+		fmt.Fprintf(&b, "%-10s %7.3f±%.3f %+7.3f±%.3f %6.2f±%.2f %7.3f±%.3f %7.3f±%.3f %6.2f±%.2f\n", s.Label(),
+			s.Reward.Mean, s.Reward.StdErr, s.RewardVsSFT.Mean, s.RewardVsSFT.StdErr, s.WinRate.Mean, s.WinRate.StdErr,
+			s.Gap.Mean, s.Gap.StdErr, s.DemoGap.Mean, s.DemoGap.StdErr, s.KL.Mean, s.KL.StdErr)
 	}
 	return b.String()
 }

@@ -31,6 +31,11 @@ type TaskRow struct {
 	// the methods start from) between the clean and the forbidden-phrase
 	// version of held-out responses.
 	Gap Gap
+	// DemoGap is the implicit-reward gap on the training demonstrations:
+	// each demonstration against a sample of the start model for the
+	// same prompt (drawn with Evaluate's settings), the pairs IRFT's first
+	// stage contrasts.
+	DemoGap Gap
 	// Losses is the training curve (nil for the initial model).
 	Losses []float64
 }
@@ -140,12 +145,20 @@ func CompareOnTask(initial *transformer.Model, tok tokenizer.Tokenizer, examples
 		rows = append(rows, TaskRow{Method: r.method, Stages: r.stages, Losses: res.Losses})
 		models = append(models, m)
 	}
+	startSamples, err := sampleResponses(start, demos.Contexts, Config{Sampling: eval}, eval.Seed)
+	if err != nil {
+		return nil, err
+	}
+	demoPairs := &Pairs{Contexts: demos.Contexts, Chosen: demos.Responses, Rejected: startSamples}
 	sftRow := -1
 	for k, m := range models {
 		if rows[k].Evaluation, err = EvaluateOnTask(m, start, tok, held, "", eval); err != nil {
 			return nil, err
 		}
 		if rows[k].Gap, err = ImplicitRewardGap(m, start, pairs, irft.beta()); err != nil {
+			return nil, err
+		}
+		if rows[k].DemoGap, err = ImplicitRewardGap(m, start, demoPairs, irft.beta()); err != nil {
 			return nil, err
 		}
 		if rows[k].Method == "SFT" {
@@ -188,7 +201,7 @@ func (r LinearRow) Label() string { return label(r.Method, r.Stages) }
 // TaskTable formats CompareOnTask's rows as a text table.
 func TaskTable(rows []TaskRow) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-10s %13s %14s %9s %10s %8s %7s %9s\n", "method", "true reward", "minus SFT's", "forbidden", "win vs SFT", "gap", "gap acc", "KL")
+	fmt.Fprintf(&b, "%-10s %13s %14s %9s %10s %8s %7s %9s %9s\n", "method", "true reward", "minus SFT's", "forbidden", "win vs SFT", "gap", "gap acc", "demo gap", "KL")
 	for _, r := range rows {
 		forbidden := 0.0
 		for _, s := range r.Evaluation.Responses {
@@ -196,7 +209,7 @@ func TaskTable(rows []TaskRow) string {
 				forbidden += 1 / float64(len(r.Evaluation.Responses))
 			}
 		}
-		fmt.Fprintf(&b, "%-10s %7.3f±%.3f %+7.3f±%.3f %9.2f %10.2f %8.3f %7.2f %9.2f\n", r.Label(), r.Evaluation.Reward, r.Evaluation.StdErr, r.RewardVsSFT.Mean, r.RewardVsSFT.StdErr, forbidden, r.WinRate, r.Gap.Mean, r.Gap.Accuracy, r.Evaluation.KL)
+		fmt.Fprintf(&b, "%-10s %7.3f±%.3f %+7.3f±%.3f %9.2f %10.2f %8.3f %7.2f %9.3f %9.2f\n", r.Label(), r.Evaluation.Reward, r.Evaluation.StdErr, r.RewardVsSFT.Mean, r.RewardVsSFT.StdErr, forbidden, r.WinRate, r.Gap.Mean, r.Gap.Accuracy, r.DemoGap.Mean, r.Evaluation.KL)
 	}
 	return b.String()
 }

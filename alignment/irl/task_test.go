@@ -101,8 +101,19 @@ func TestCompareFromCheckpoint(t *testing.T) {
 			t.Fatalf("checkpoint losses %v, by hand %v", rows[1].Losses, ckRes.Losses)
 		}
 	}
-	if ck := rows[1]; ck.Evaluation.KL != 0 || ck.Gap.Mean != 0 {
-		t.Errorf("checkpoint: KL %v and gap %v to itself, want 0", ck.Evaluation.KL, ck.Gap.Mean)
+	if ck := rows[1]; ck.Evaluation.KL != 0 || ck.Gap.Mean != 0 || ck.DemoGap.Mean != 0 {
+		t.Errorf("checkpoint: KL %v, gap %v and demonstration gap %v to itself, want 0", ck.Evaluation.KL, ck.Gap.Mean, ck.DemoGap.Mean)
+	}
+	samples, err := sampleResponses(checkpoint, demos.Contexts, Config{Sampling: eval}, eval.Seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	demoGap, err := ImplicitRewardGap(continued, checkpoint, &Pairs{Contexts: demos.Contexts, Chosen: demos.Responses, Rejected: samples}, 0.1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(rows[2].DemoGap.Mean-demoGap.Mean) > 1e-12 || demoGap.Mean == 0 {
+		t.Errorf("continued SFT: gap on the demonstrations %v, by hand %v", rows[2].DemoGap.Mean, demoGap.Mean)
 	}
 	if !(rows[0].Evaluation.KL > 0) {
 		t.Errorf("initial model: KL to the checkpoint %v, want > 0", rows[0].Evaluation.KL)
@@ -136,7 +147,7 @@ func TestCompareFromCheckpoint(t *testing.T) {
 // values computed by hand, and that runs with other methods are refused.
 func TestSummarizeTaskRuns(t *testing.T) {
 	row := func(method string, stages int, reward, win, gap, kl float64) TaskRow {
-		return TaskRow{Method: method, Stages: stages, WinRate: win, Gap: Gap{Mean: gap}, Evaluation: &Evaluation{Reward: reward, KL: kl}, RewardVsSFT: MeanErr{Mean: reward - 0.6}}
+		return TaskRow{Method: method, Stages: stages, WinRate: win, Gap: Gap{Mean: gap}, DemoGap: Gap{Mean: 2 * gap}, Evaluation: &Evaluation{Reward: reward, KL: kl}, RewardVsSFT: MeanErr{Mean: reward - 0.6}}
 	}
 	runs := [][]TaskRow{
 		{row("SFT", 0, 0.5, 0.5, 1, 0.2), row("IRFT", 5, 0.6, 0.7, 3, 1)},
@@ -156,6 +167,7 @@ func TestSummarizeTaskRuns(t *testing.T) {
 		{"SFT reward", s[0].Reward, MeanErr{0.6, math.Sqrt(0.02 / 6)}},
 		{"SFT win rate", s[0].WinRate, MeanErr{0.5, 0}},
 		{"IRFT gap", s[1].Gap, MeanErr{4, math.Sqrt(2.0 / 6)}},
+		{"IRFT gap on the demonstrations", s[1].DemoGap, MeanErr{8, 2 * math.Sqrt(2.0/6)}},
 		{"IRFT KL", s[1].KL, MeanErr{2, math.Sqrt(2.0 / 6)}},
 		{"IRFT reward", s[1].Reward, MeanErr{0.7, math.Sqrt(0.06 / 6)}},
 		{"IRFT reward minus SFT's", s[1].RewardVsSFT, MeanErr{0.1, math.Sqrt(0.06 / 6)}},
