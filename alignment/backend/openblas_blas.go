@@ -18,11 +18,12 @@ import (
 // before calling C; calls whose result needs no arithmetic on the matrices
 // (alpha = 0, an empty inner dimension), sizes beyond C's int, and every call
 // when OpenBLAS could not be loaded run gonum's code. Of the level-1
-// routines only Dnrm2 of long vectors is overridden: measured here, gonum's
-// assembly Ddot, Daxpy and Dscal are as fast as OpenBLAS's from 256 elements
-// to 2²⁰ and several times faster below (a cgo call costs about 40 ns),
-// while OpenBLAS's Dnrm2 is faster than gonum's scaled loop from a few
-// hundred elements on (1.3 times at 256, 2.3 times at 65536).
+// routines only Dnrm2 of long vectors is overridden. Measured here, neither
+// gonum's assembly nor OpenBLAS is consistently faster at Ddot, Daxpy and
+// Dscal from 256 elements to 2²⁰ (they are memory-bound), gonum's is several
+// times faster below (a cgo call costs about 40 ns), while OpenBLAS's Dnrm2
+// beats gonum's scaled loop from a few hundred elements on (1.3 times at
+// 256, 2.3 times at 65536).
 type openblasBLAS struct {
 	gonum.Implementation
 }
