@@ -19,13 +19,10 @@ import (
 )
 
 // TestMain checks, before any test runs, that initialising the package
-// mapped no BLAS: the libraries must be opened on first use only.
+// mapped no BLAS: the libraries must be opened on first use only. (The
+// check reads Linux's /proc and is skipped where there is none.)
 func TestMain(m *testing.M) {
-	maps, err := os.ReadFile("/proc/self/maps")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
+	maps, _ := os.ReadFile("/proc/self/maps")
 	for _, name := range []string{"libopenblas", "liblapack", "libgfortran"} {
 		if bytes.Contains(maps, []byte(name)) {
 			fmt.Fprintf(os.Stderr, "%s is mapped before any BLAS call: the backend must open it on first use\n", name)
