@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Installs the system packages golign's build and tests use: OpenBLAS and
-# LAPACKE, which the fast linear-algebra backend opens at run time (the
-# build needs only a C compiler; libopenblas0 brings Debian's pthread
-# OpenBLAS, whose LAPACK LAPACKE is bound to), Jupyter (client, Notebook,
+# Installs the system packages golign's build and tests use: a C compiler
+# for cgo; OpenBLAS and LAPACKE, which the fast linear-algebra backend opens
+# at run time (the build needs no library of theirs; libopenblas0 brings
+# Debian's pthread OpenBLAS, whose LAPACK LAPACKE is bound to); Jupyter (client, Notebook,
 # console, nbconvert, the kernel conformance suite, ipykernel as the peer in
 # benchmarks), NumPy for side-by-side numerics, and Chromium for the browser
 # checks. Packages already installed are left alone.
 set -euo pipefail
 
 packages=(
+	gcc libc6-dev
 	libopenblas0 liblapacke
 	jupyter-client jupyter-notebook jupyter-console
 	python3-jupyter-client python3-jupyter-kernel-test python3-nbclient
