@@ -130,11 +130,15 @@ func writeTargets(r *report, res *Results) error {
 	r.line("")
 	r.line("| target | measured | | why, when missed |")
 	r.line("|---|---|---|---|")
-	share := g.Idle / ipy.Idle
-	r.line("| kernel round trip ≤ ¼ of ipykernel's | %s against %s (%.2f×) | %s | %s |", ms(g.Idle), ms(ipy.Idle), share,
+	// The round trip is what BlockingKernelClient.execute(reply=True)
+	// waits for: the execute_reply. The idle status, which adds the client
+	// reading the iopub messages, is shown beside it.
+	share := g.Reply / ipy.Reply
+	r.line("| kernel round trip ≤ ¼ of ipykernel's | %s against %s (%.2f×); to the idle status %s against %s (%.2f×) | %s | %s |",
+		ms(g.Reply), ms(ipy.Reply), share, ms(g.Idle), ms(ipy.Idle), g.Idle/ipy.Idle,
 		verdict(share <= roundTripShare), whyIf(share > roundTripShare, fmt.Sprintf(
-			"a Python kernel that does no work takes %s: the Python client and pyzmq alone cost %.0f%% of ipykernel's round trip, so no kernel can reach ¼ through this client",
-			ms(null.Idle), 100*null.Idle/ipy.Idle)))
+			"a Python kernel that does no work takes %s: the Python client and pyzmq alone cost %.0f%% of ipykernel's round trip",
+			ms(null.Reply), 100*null.Reply/ipy.Reply)))
 	r.line("| start-up to kernel_info_reply ≤ 50 ms | %s median, %s fastest | %s | %s |", ms(g.Start), ms(g.StartMin),
 		verdict(g.Start <= startTarget), whyIf(g.Start > startTarget, fmt.Sprintf(
 			"the machine was loaded (load average %s on %d cores): the do-nothing Python kernel took %s to start and ipykernel %s",
@@ -195,7 +199,7 @@ func whyIf(missed bool, why string) string {
 func writeKernel(r *report, res *Results) error {
 	r.line("## Kernel: golign beside ipykernel")
 	r.line("")
-	r.line("Both driven by the same jupyter_client BlockingKernelClient (test/jupyter/bench_kernel.py): start-up is process start to the first kernel_info_reply (median of %d starts), the round trip is a trivial cell (`x := 1`, `x = 1`) from execute_request to the idle status (median of %d). `null` is a Python kernel that does no work: the client's and pyzmq's own cost.",
+	r.line("Both driven by the same jupyter_client BlockingKernelClient (test/jupyter/bench_kernel.py): start-up is process start to the first kernel_info_reply (median of %d starts), the round trip is a trivial cell (`x := 1`, `x = 1`) from execute_request to its execute_reply, what `BlockingKernelClient.execute(reply=True)` waits for, and to the idle status that ends it on iopub (medians of %d). `null` is a Python kernel that does no work: the client's and pyzmq's own cost.",
 		res.Sizes.KernelStarts, res.Sizes.KernelRoundTrips)
 	r.line("")
 	r.line("| kernel | start-up (fastest) | RSS after start | → execute_reply | → idle |")
