@@ -45,7 +45,7 @@ gotest:
 	$(GO) test -tags '$(TAGS)' -count=1 ./...
 
 fuzz:
-	@bash scripts/fuzz.sh 5s
+	@bash scripts/fuzz.sh
 
 jupyter: build
 	GOLIGN=$(abspath $(BIN)) bash test/jupyter/run.sh

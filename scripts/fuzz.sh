@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Runs every fuzz target of the module for a short time each (default 5s):
-# `scripts/fuzz.sh 10m` before a release.
+# Runs every fuzz target of the module for a budget of executions each
+# (default 20000x, a few seconds): `scripts/fuzz.sh 10000000x` before a release.
+# The budget is a count, not a duration: with Go 1.26 a duration budget can
+# fail a target at its deadline with "context deadline exceeded" although
+# nothing failed (go.dev/issue/75804).
 set -euo pipefail
-time=${1:-5s}
+time=${1:-20000x}
 tags=${TAGS:-openblas}
 status=0
 while IFS= read -r line; do
