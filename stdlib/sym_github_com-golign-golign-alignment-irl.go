@@ -13,6 +13,7 @@ func table_github_com_golign_golign_alignment_irl() map[string]reflect.Value {
 		"CompareLinear":        reflect.ValueOf(irl.CompareLinear),
 		"CompareLinearFromSFT": reflect.ValueOf(irl.CompareLinearFromSFT),
 		"CompareOnTask":        reflect.ValueOf(irl.CompareOnTask),
+		"DemonstrationPairs":   reflect.ValueOf(irl.DemonstrationPairs),
 		"EvaluateOnTask":       reflect.ValueOf(irl.EvaluateOnTask),
 		"ExpertDemos":          reflect.ValueOf(irl.ExpertDemos),
 		"IRFT":                 reflect.ValueOf(irl.IRFT),

@@ -23,6 +23,13 @@ type Gap struct {
 	// Mean is the mean implicit-reward gap
 	// β·[(log π(y_w) − log π_ref(y_w)) − (log π(y_l) − log π_ref(y_l))].
 	Mean float64
+	// Chosen and Rejected are the mean implicit rewards
+	// β·(log π(y) − log π_ref(y)) of the chosen and of the rejected
+	// responses, whose difference is Mean: a gap that widens while Chosen
+	// falls was won by lowering the rejected responses' likelihood more
+	// than the chosen ones', and the probability both lost went to
+	// responses outside the pairs.
+	Chosen, Rejected float64
 	// Accuracy is the fraction of pairs with a positive gap.
 	Accuracy float64
 }
@@ -51,8 +58,11 @@ func ImplicitRewardGap(p, ref policy.Policy, pairs *Pairs, beta float64) (Gap, e
 	var g Gap
 	n := float64(len(pairs.Contexts))
 	for i := range pairs.Contexts {
-		gap := beta * ((lp[0][i] - lp[1][i]) - (lp[2][i] - lp[3][i]))
+		chosen, rejected := beta*(lp[0][i]-lp[1][i]), beta*(lp[2][i]-lp[3][i])
+		gap := chosen - rejected
 		g.Mean += gap / n
+		g.Chosen += chosen / n
+		g.Rejected += rejected / n
 		if gap > 0 {
 			g.Accuracy += 1 / n
 		}
@@ -182,6 +192,25 @@ func TaskDemonstrations(tok tokenizer.Tokenizer, examples []tasks.Example) (*Dem
 		d.Contexts, d.Responses = append(d.Contexts, c), append(d.Responses, r)
 	}
 	return d, d.validate()
+}
+
+// DemonstrationPairs pairs each demonstration (chosen) with a response p
+// samples for the same context (rejected): the pairs (y_d ≻ y′), y′ ∼ p,
+// that an IRFT stage whose reference is p contrasts. Sampling draws y′ (its
+// Seed seeds the draws) and its first stop token is appended to a sampled
+// response that stopped, as demonstrations end with it.
+func DemonstrationPairs(p policy.Policy, demos *Demonstrations, sampling policy.SampleConfig) (*Pairs, error) {
+	if p == nil {
+		return nil, fmt.Errorf("irl: nil policy")
+	}
+	if err := demos.validate(); err != nil {
+		return nil, err
+	}
+	samples, err := sampleResponses(p, demos.Contexts, Config{Sampling: sampling}, sampling.Seed)
+	if err != nil {
+		return nil, err
+	}
+	return &Pairs{Contexts: demos.Contexts, Chosen: demos.Responses, Rejected: samples}, nil
 }
 
 // TaskPairs builds held-out pairs from examples: the example's response

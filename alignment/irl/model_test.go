@@ -128,6 +128,15 @@ func TestMethodsOnTinyModel(t *testing.T) {
 	if !(gap.Mean > 0) || gap.Accuracy != 1 {
 		t.Errorf("IRFT gap on its own pairs %+v, want positive on every pair", gap)
 	}
+	cur, _ := policy.LogProbs(irft, pairs.Contexts, pairs.Chosen)
+	ref, _ := policy.LogProbs(init, pairs.Contexts, pairs.Chosen)
+	var chosen float64
+	for i := range cur {
+		chosen += 0.1 * (cur[i] - ref[i]) / float64(len(cur))
+	}
+	if math.Abs(gap.Chosen-chosen) > 1e-9 || math.Abs(gap.Chosen-gap.Rejected-gap.Mean) > 1e-9 {
+		t.Errorf("gap %+v: Chosen want %v, and Chosen − Rejected = Mean", gap, chosen)
+	}
 
 	// Features: the count of token 3 and of token 6; demonstrations have more.
 	features := func(_ int, r []int) ([]float64, error) {

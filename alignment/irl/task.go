@@ -145,11 +145,10 @@ func CompareOnTask(initial *transformer.Model, tok tokenizer.Tokenizer, examples
 		rows = append(rows, TaskRow{Method: r.method, Stages: r.stages, Losses: res.Losses})
 		models = append(models, m)
 	}
-	startSamples, err := sampleResponses(start, demos.Contexts, Config{Sampling: eval}, eval.Seed)
+	demoPairs, err := DemonstrationPairs(start, demos, eval)
 	if err != nil {
 		return nil, err
 	}
-	demoPairs := &Pairs{Contexts: demos.Contexts, Chosen: demos.Responses, Rejected: startSamples}
 	sftRow := -1
 	for k, m := range models {
 		if rows[k].Evaluation, err = EvaluateOnTask(m, start, tok, held, "", eval); err != nil {
@@ -198,10 +197,11 @@ func (r TaskRow) Label() string { return label(r.Method, r.Stages) }
 // Label returns the row's method with IRFT's stage count ("IRFT T=2").
 func (r LinearRow) Label() string { return label(r.Method, r.Stages) }
 
-// TaskTable formats CompareOnTask's rows as a text table.
+// TaskTable formats CompareOnTask's rows as a text table. "demo r" is the
+// demonstrations' implicit reward β·log π/π_start (DemoGap.Chosen).
 func TaskTable(rows []TaskRow) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-10s %13s %14s %9s %10s %8s %7s %9s %9s\n", "method", "true reward", "minus SFT's", "forbidden", "win vs SFT", "gap", "gap acc", "demo gap", "KL")
+	fmt.Fprintf(&b, "%-10s %13s %14s %9s %10s %8s %7s %9s %9s %9s\n", "method", "true reward", "minus SFT's", "forbidden", "win vs SFT", "gap", "gap acc", "demo gap", "demo r", "KL")
 	for _, r := range rows {
 		forbidden := 0.0
 		for _, s := range r.Evaluation.Responses {
@@ -209,7 +209,7 @@ func TaskTable(rows []TaskRow) string {
 				forbidden += 1 / float64(len(r.Evaluation.Responses))
 			}
 		}
-		fmt.Fprintf(&b, "%-10s %7.3f±%.3f %+7.3f±%.3f %9.2f %10.2f %8.3f %7.2f %9.3f %9.2f\n", r.Label(), r.Evaluation.Reward, r.Evaluation.StdErr, r.RewardVsSFT.Mean, r.RewardVsSFT.StdErr, forbidden, r.WinRate, r.Gap.Mean, r.Gap.Accuracy, r.DemoGap.Mean, r.Evaluation.KL)
+		fmt.Fprintf(&b, "%-10s %7.3f±%.3f %+7.3f±%.3f %9.2f %10.2f %8.3f %7.2f %9.3f %+9.3f %9.2f\n", r.Label(), r.Evaluation.Reward, r.Evaluation.StdErr, r.RewardVsSFT.Mean, r.RewardVsSFT.StdErr, forbidden, r.WinRate, r.Gap.Mean, r.Gap.Accuracy, r.DemoGap.Mean, r.DemoGap.Chosen, r.Evaluation.KL)
 	}
 	return b.String()
 }
