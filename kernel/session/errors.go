@@ -70,12 +70,12 @@ func (s *Session) describe(ctx context.Context, err error, code string) *kernel.
 
 // explainFault adds what is known about some faults of the interpreter.
 func explainFault(msg string) string {
-	if strings.Contains(msg, "nil type") || strings.Contains(msg, "nil pointer") {
-		return "the interpreter failed (" + msg + "). Known causes: a range over a function that is not an " +
-			"iterator declared by a cell, or over an integer whose type golign could not tell (write an explicit " +
-			"loop: for i := 0; i < n; i++, or call the iterator with a yield function); the result of a generic " +
-			"function used at a cell's top level, as in keys := slices.Sorted(maps.Keys(m)) (do it inside a " +
-			"function and call that)"
+	if strings.Contains(msg, "nil type") || strings.Contains(msg, "nil pointer") || strings.Contains(msg, "nil reflect type") {
+		return "the interpreter failed (" + msg + "). Known causes: a range over a function or an integer " +
+			"whose type golign could not tell (write an explicit loop: for i := 0; i < n; i++, or call the " +
+			"iterator with a yield function); the result of a generic function over a type a cell declared, " +
+			"used at a cell's top level, as in best := slices.MaxFunc(points, byX) (do it inside a function " +
+			"and call that)"
 	}
 	return "the interpreter failed: " + msg
 }

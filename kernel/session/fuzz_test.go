@@ -68,7 +68,9 @@ func rewriteParses(t *testing.T, src string) {
 	if r.rewrite(body) != nil {
 		return
 	}
-	scopeCompound(body.List)
+	r.typeIndexed(body.List)
+	r.convertGeneric(body.List)
+	r.scopeCompound(body.List)
 	var out bytes.Buffer
 	if err := printer.Fprint(&out, token.NewFileSet(), file); err != nil {
 		t.Fatalf("printing the rewrite of %q: %v", src, err)

@@ -3,6 +3,7 @@ package session
 import (
 	"fmt"
 	"go/ast"
+	"go/printer"
 	"go/token"
 	"reflect"
 	"strconv"
@@ -28,8 +29,15 @@ import (
 //     conversion, len or cap, arithmetic on those, or a variable declared so
 //     in the piece or an integer global of the session. Others are left to
 //     the interpreter, which reports them.
+//   - range over an iterator, a function a cell declared or a value whose
+//     iterator type golign can tell (maps.Keys(m), strings.Lines(s)),
+//     becomes a call of the iterator with the loop body as its yield
+//     function.
 //   - loop variables declared by for and range statements get one copy per
 //     iteration, as in Go 1.22, when a closure or an address captures them.
+//   - at a cell's top level, the results of generic functions, and the
+//     compiled values passed to them, are converted to their own types,
+//     which golign infers (generic.go).
 //   - go statements run their call under a recover, so that a panicking
 //     goroutine is reported on stderr instead of ending the kernel.
 //   - display constructors called as statements (display.HTML(s) on a line
@@ -51,11 +59,19 @@ type rewriter struct {
 	globalType func(name string) (reflect.Type, bool)
 	// funcType returns the type of a function declared by a cell, or nil.
 	funcType func(name string) *ast.FuncType
-	// importName returns the name a package is imported under, or "".
-	importName func(path string) string
+	// importName returns the name a package is imported under, or "";
+	// importPath the path of the package imported under a name, or "".
+	importName, importPath func(string) string
 	// compiledFunc returns the type of function name of the compiled
 	// package imported as pkg.
 	compiledFunc func(pkg, name string) (reflect.Type, bool)
+	// local holds, while the rewriter goes through a cell's top-level
+	// statements, the variables those before the statement at hand
+	// declared, with their types where golign can tell them.
+	local map[string]reflect.Type
+	// converted holds the conversions of values to their own types that
+	// the rewriter wrote, with those types.
+	converted map[*ast.CallExpr]reflect.Type
 	// next numbers temporary names.
 	next *int
 	err  error
@@ -98,13 +114,24 @@ func (r *rewriter) rewrite(root ast.Node) error {
 		return true
 	})
 	// Innermost lists first: rewriting an outer statement may copy the
-	// statements of its body.
+	// statements of its body. The statements of a block given as root
+	// are a cell's top level, where the types of the variables declared
+	// before a statement are known to it (see iterator).
+	top, _ := root.(*ast.BlockStmt)
 	for k := len(lists) - 1; k >= 0; k-- {
 		list := lists[k]
+		r.local = nil
+		if top != nil && list == &top.List {
+			r.local = map[string]reflect.Type{}
+		}
 		for i, s := range *list {
 			(*list)[i] = r.stmt(s, root)
+			if as, ok := s.(*ast.AssignStmt); ok && as.Tok == token.DEFINE && r.local != nil {
+				r.noteDefines(as, r.local)
+			}
 		}
 	}
+	r.local = nil
 	return r.err
 }
 
@@ -497,16 +524,33 @@ func (r *rewriter) goStmt(s *ast.GoStmt) ast.Stmt {
 	return &ast.BlockStmt{Lbrace: s.Go, List: append(prep, s)}
 }
 
-// iterator returns the yield function type of x when x names a function a
-// cell declared as an iterator (func(yield func(K[, V]) bool)), nil
-// otherwise.
+// iterator returns the yield function type of x when x is an iterator
+// (func(yield func(K[, V]) bool)): a function a cell declared, or a value
+// whose type golign can tell and the cell can write, such as the result of
+// maps.Keys(m), a global variable holding one (or, at a cell's top level,
+// a variable an earlier statement declared from one), or the iterator a
+// compiled function returns; nil otherwise.
 func (r *rewriter) iterator(x ast.Expr) *ast.FuncType {
-	id, ok := x.(*ast.Ident)
-	if !ok || r.funcType == nil {
+	if id, ok := x.(*ast.Ident); ok && r.funcType != nil {
+		if ft := r.funcType(id.Name); ft != nil {
+			return yieldType(ft)
+		}
+	}
+	t := r.exprType(x, r.local)
+	if t == nil || t.Kind() != reflect.Func || t.NumIn() != 1 || t.NumOut() != 0 || t.IsVariadic() {
 		return nil
 	}
-	ft := r.funcType(id.Name)
-	if ft == nil || ft.Params == nil || len(ft.Params.List) != 1 || len(ft.Params.List[0].Names) > 1 || (ft.Results != nil && len(ft.Results.List) > 0) {
+	// The iterator's own type may be a named generic instance (iter.Seq[K]).
+	if ft, ok := r.typeExpr(reflect.FuncOf([]reflect.Type{t.In(0)}, nil, false)).(*ast.FuncType); ok {
+		return yieldType(ft)
+	}
+	return nil
+}
+
+// yieldType returns the yield function type of the iterator type ft, or
+// nil when ft is not one.
+func yieldType(ft *ast.FuncType) *ast.FuncType {
+	if ft.Params == nil || len(ft.Params.List) != 1 || len(ft.Params.List[0].Names) > 1 || (ft.Results != nil && len(ft.Results.List) > 0) {
 		return nil
 	}
 	yield, ok := ft.Params.List[0].Type.(*ast.FuncType)
@@ -519,8 +563,8 @@ func (r *rewriter) iterator(x ast.Expr) *ast.FuncType {
 	return yield
 }
 
-// rangeFunc turns `for k, v := range seq { body }` over an iterator that a
-// cell declared into
+// rangeFunc turns `for k, v := range seq { body }` over an iterator (see
+// iterator) into
 //
 //	seq(func(k K, v V) bool { body; return true })
 //
@@ -552,7 +596,7 @@ func (r *rewriter) rangeFunc(s *ast.RangeStmt, yield *ast.FuncType) ast.Stmt {
 	})
 	if bad != "" {
 		r.fail(badPos, "range over the function %s: golign runs the loop body as a function, where %s would not mean the same; write the loop with an explicit yield function",
-			s.X.(*ast.Ident).Name, bad)
+			exprString(s.X), bad)
 		return s
 	}
 	branches(s.Body, false, false)
@@ -742,20 +786,42 @@ func (e *posError) Error() string { return e.msg }
 // scopeCompound runs each compound statement at a cell's top level that
 // declares several variables at once in its body (v, err := f(),
 // var a, b = g(), or switch t := x.(type), which declares a t in each
-// clause) inside a function literal called on the spot: the
-// interpreter loses such declarations in blocks nested at top level, and a
-// function gives them a scope it keeps. What the statement declares is local
-// to it either way, and assignments to the session's variables still reach
-// them.
-func scopeCompound(list []ast.Stmt) {
+// clause), or a variable of the name of one of the session's or of one the
+// cell declared before it (if ok { b := 3 } with a global b), inside a
+// function literal called on the spot: the interpreter loses the first
+// kind of declaration in blocks nested at top level, and gives the second
+// the global's slot, failing when the types differ; a function gives them
+// a scope it keeps. What the statement declares is local to it either way,
+// and assignments to the session's variables still reach them.
+func (r *rewriter) scopeCompound(list []ast.Stmt) {
+	declared := map[string]bool{}
 	for i, s := range list {
-		switch s.(type) {
+		switch s := s.(type) {
+		case *ast.AssignStmt:
+			if s.Tok == token.DEFINE {
+				for _, e := range s.Lhs {
+					if id, ok := e.(*ast.Ident); ok {
+						declared[id.Name] = true
+					}
+				}
+			}
+			continue
+		case *ast.DeclStmt:
+			ast.Inspect(s, func(n ast.Node) bool {
+				if v, ok := n.(*ast.ValueSpec); ok {
+					for _, id := range v.Names {
+						declared[id.Name] = true
+					}
+				}
+				return true
+			})
+			continue
 		case *ast.ForStmt, *ast.RangeStmt, *ast.IfStmt, *ast.SwitchStmt, *ast.TypeSwitchStmt,
 			*ast.SelectStmt, *ast.BlockStmt, *ast.LabeledStmt:
 		default:
 			continue
 		}
-		if !declaresSeveral(s) {
+		if !r.needsScope(s, declared) {
 			continue
 		}
 		list[i] = &ast.ExprStmt{X: &ast.CallExpr{
@@ -768,18 +834,42 @@ func scopeCompound(list []ast.Stmt) {
 	}
 }
 
-// declaresSeveral tells whether s declares two or more variables in one
-// statement outside any function literal.
-func declaresSeveral(s ast.Stmt) bool {
+// needsScope tells whether s declares, outside any function literal, two
+// or more variables in one statement, or a variable named as one of
+// declared or as a global of the session.
+func (r *rewriter) needsScope(s ast.Stmt, declared map[string]bool) bool {
 	found := false
+	shadows := func(id ast.Expr) {
+		if id, ok := id.(*ast.Ident); ok && id.Name != "_" {
+			if declared[id.Name] {
+				found = true
+			} else if r.globalType != nil {
+				_, global := r.globalType(id.Name)
+				found = found || global
+			}
+		}
+	}
 	ast.Inspect(s, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.FuncLit:
 			return false
 		case *ast.AssignStmt:
 			found = found || n.Tok == token.DEFINE && len(n.Lhs) > 1
+			if n.Tok == token.DEFINE {
+				for _, e := range n.Lhs {
+					shadows(e)
+				}
+			}
+		case *ast.RangeStmt:
+			if n.Tok == token.DEFINE {
+				shadows(n.Key)
+				shadows(n.Value)
+			}
 		case *ast.ValueSpec:
 			found = found || len(n.Names) > 1
+			for _, id := range n.Names {
+				shadows(id)
+			}
 		case *ast.TypeSwitchStmt:
 			as, ok := n.Assign.(*ast.AssignStmt)
 			found = found || ok && as.Tok == token.DEFINE
@@ -827,4 +917,13 @@ func hasCall(e ast.Expr) bool {
 		return !found
 	})
 	return found
+}
+
+// exprString writes e as Go source.
+func exprString(e ast.Expr) string {
+	var b strings.Builder
+	if err := printer.Fprint(&b, token.NewFileSet(), e); err != nil {
+		return fmt.Sprintf("%T", e)
+	}
+	return b.String()
 }

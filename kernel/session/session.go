@@ -433,7 +433,8 @@ func (s *Session) runStmts(ctx context.Context, stmts []ast.Stmt, last bool) (*b
 		}
 		block.List = r.commaOK(block.List)
 		retype := r.typeIndexed(block.List)
-		scopeCompound(block.List)
+		r.convertGeneric(block.List)
+		r.scopeCompound(block.List)
 		if err := s.compileRun(ctx, block, retype...); err != nil {
 			return nil, err
 		}
@@ -449,9 +450,11 @@ func (s *Session) runStmts(ctx context.Context, stmts []ast.Stmt, last bool) (*b
 func (s *Session) evalResult(ctx context.Context, final *ast.ExprStmt) (*bundle, error) {
 	// The position of a compiled block names its file, which scopes imports
 	// in the interpreter: every block compiled starts at its first statement.
-	if err := s.newRewriter().rewrite(final.X); err != nil {
+	r := s.newRewriter()
+	if err := r.rewrite(final.X); err != nil {
 		return nil, err
 	}
+	r.convertGenericArgs(final.X, nil)
 	plain := &ast.BlockStmt{Lbrace: final.Pos(), List: []ast.Stmt{final}}
 	wrapped := &ast.BlockStmt{Lbrace: final.Pos(), List: []ast.Stmt{&ast.ExprStmt{X: &ast.CallExpr{
 		Fun: &ast.Ident{NamePos: final.Pos(), Name: resultHelper}, Args: []ast.Expr{final.X},
@@ -501,7 +504,8 @@ func (s *Session) isPrintCall(e ast.Expr) bool {
 func (s *Session) newRewriter() *rewriter {
 	r := &rewriter{shadowed: s.declared, next: &s.temps, globalType: s.globalType,
 		funcType:   func(name string) *ast.FuncType { return s.funcTypes[name] },
-		importName: s.importName, compiledFunc: s.compiledFunc}
+		importName: s.importName, importPath: func(name string) string { return s.imports[name] },
+		compiledFunc: s.compiledFunc}
 	for name, p := range s.imports {
 		if p == "github.com/golign/golign/kernel/display" {
 			r.displayName = name

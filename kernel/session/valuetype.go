@@ -34,22 +34,31 @@ func (r *rewriter) typeIndexed(list []ast.Stmt) []func() {
 			continue
 		}
 		edits = append(edits, r.typeIndexedIn(as, local)...)
-		results := r.compiledResults(as.Rhs, local)
-		for i, e := range as.Lhs {
-			if id, ok := e.(*ast.Ident); ok {
-				local[id.Name] = nil
-				if len(results) == len(as.Lhs) {
-					local[id.Name] = results[i]
-				}
-			}
-		}
+		r.noteDefines(as, local)
 	}
 	return edits
 }
 
-// compiledResults returns the types of the values of rhs that are results
-// of calls of a compiled package's functions (nil for the others): those of
-// one call, or one for each expression.
+// noteDefines records in local the names the short variable declaration as
+// declares, with the types of their values where golign can tell them
+// (nil otherwise), and returns those types.
+func (r *rewriter) noteDefines(as *ast.AssignStmt, local map[string]reflect.Type) []reflect.Type {
+	results := r.compiledResults(as.Rhs, local)
+	for i, e := range as.Lhs {
+		if id, ok := e.(*ast.Ident); ok {
+			local[id.Name] = nil
+			if len(results) == len(as.Lhs) {
+				local[id.Name] = results[i]
+			}
+		}
+	}
+	return results
+}
+
+// compiledResults returns the types of the values of rhs that golign can
+// tell (nil for the others): the results of one call of a compiled
+// package's function or of a generic function of source, or the type of
+// each expression (see exprType).
 func (r *rewriter) compiledResults(rhs []ast.Expr, local map[string]reflect.Type) []reflect.Type {
 	if len(rhs) == 1 {
 		if t := r.calledFunc(rhs[0], local); t != nil {
@@ -59,13 +68,15 @@ func (r *rewriter) compiledResults(rhs []ast.Expr, local map[string]reflect.Type
 			}
 			return out
 		}
-		return nil
+		if call, ok := rhs[0].(*ast.CallExpr); ok {
+			if out := r.genericResults(call, local); len(out) > 1 {
+				return out
+			}
+		}
 	}
 	out := make([]reflect.Type, len(rhs))
 	for i, e := range rhs {
-		if t := r.calledFunc(e, local); t != nil && t.NumOut() == 1 {
-			out[i] = t.Out(0)
-		}
+		out[i] = r.exprType(e, local)
 	}
 	return out
 }
@@ -194,8 +205,19 @@ func (r *rewriter) convertGlobal(x ast.Expr, local map[string]reflect.Type, inde
 	if te == nil {
 		return x
 	}
-	return &ast.CallExpr{Fun: &ast.ParenExpr{Lparen: x.Pos(), X: te, Rparen: x.Pos()}, Lparen: x.Pos(),
+	return r.conversion(x, t, te)
+}
+
+// conversion returns (te)(x), the conversion of x to its own type t
+// written te, and records it for exprType.
+func (r *rewriter) conversion(x ast.Expr, t reflect.Type, te ast.Expr) *ast.CallExpr {
+	conv := &ast.CallExpr{Fun: &ast.ParenExpr{Lparen: x.Pos(), X: te, Rparen: x.Pos()}, Lparen: x.Pos(),
 		Args: []ast.Expr{x}, Rparen: x.End()}
+	if r.converted == nil {
+		r.converted = map[*ast.CallExpr]reflect.Type{}
+	}
+	r.converted[conv] = t
+	return conv
 }
 
 // valueType returns the type of e when e is a global variable of compiled
@@ -222,6 +244,9 @@ func (r *rewriter) valueType(e ast.Expr, local map[string]reflect.Type) reflect.
 	case *ast.CallExpr:
 		if f := r.calledFunc(x, local); f != nil && f.NumOut() == 1 {
 			return f.Out(0)
+		}
+		if out := r.genericResults(x, local); len(out) == 1 {
+			return out[0]
 		}
 	case *ast.IndexExpr:
 		t := r.valueType(x.X, local)
@@ -259,7 +284,7 @@ func (r *rewriter) valueType(e ast.Expr, local map[string]reflect.Type) reflect.
 
 // typeExpr writes t as a type expression of the cell: predeclared types,
 // named types of packages the session imported, and slices, arrays, maps,
-// pointers, channels and empty interfaces of those; nil when t cannot be
+// pointers, channels, functions and empty interfaces of those; nil when t cannot be
 // written so (a type declared by a cell, a package not imported, a
 // generic instance).
 func (r *rewriter) typeExpr(t reflect.Type) ast.Expr {
@@ -308,6 +333,30 @@ func (r *rewriter) typeExpr(t reflect.Type) ast.Expr {
 		if t.NumMethod() == 0 {
 			return &ast.InterfaceType{Methods: &ast.FieldList{}}
 		}
+	case reflect.Func:
+		ft := &ast.FuncType{Params: &ast.FieldList{}, Results: &ast.FieldList{}}
+		for i := 0; i < t.NumIn(); i++ {
+			var p ast.Expr
+			if i == t.NumIn()-1 && t.IsVariadic() {
+				if e := r.typeExpr(t.In(i).Elem()); e != nil {
+					p = &ast.Ellipsis{Elt: e}
+				}
+			} else {
+				p = r.typeExpr(t.In(i))
+			}
+			if p == nil {
+				return nil
+			}
+			ft.Params.List = append(ft.Params.List, &ast.Field{Type: p})
+		}
+		for i := 0; i < t.NumOut(); i++ {
+			p := r.typeExpr(t.Out(i))
+			if p == nil {
+				return nil
+			}
+			ft.Results.List = append(ft.Results.List, &ast.Field{Type: p})
+		}
+		return ft
 	}
 	return nil
 }
