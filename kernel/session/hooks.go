@@ -1,6 +1,7 @@
 package session
 
 import (
+	"errors"
 	"fmt"
 	"go/parser"
 	"math"
@@ -10,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/traefik/yaegi/interp"
 
@@ -68,18 +70,45 @@ type _golignBundler interface {
 	MIMEBundle() (map[string]any, map[string]any)
 }
 
+type _golignStringer interface {
+	String() string
+}
+
+type _golignError interface {
+	Error() string
+}
+
 func ` + resultHelper + `(values ...any) {
 	` + hookPkg + `.Results(len(values))
 	for i, v := range values {
-		// A type switch: the interpreter fails on methods of a value
-		// asserted with v.(T).
-		switch b := v.(type) {
-		case _golignBundler:
-			data, metadata := b.MIMEBundle()
-			` + hookPkg + `.Rich(i, data, metadata)
-		default:
-			` + hookPkg + `.Value(i, v)
+		// The interpreter's type switch also takes a value of a type a
+		// cell declared with other methods for one of an interface, and
+		// fails on methods of a value asserted with v.(T): the assertions
+		// decide, the switch calls. A cell's errors and Stringers show
+		// their text, as fmt prints them.
+		if _, ok := v.(_golignBundler); ok {
+			switch b := v.(type) {
+			case _golignBundler:
+				data, metadata := b.MIMEBundle()
+				` + hookPkg + `.Rich(i, data, metadata)
+				continue
+			}
 		}
+		if _, ok := v.(_golignError); ok {
+			switch b := v.(type) {
+			case _golignError:
+				` + hookPkg + `.Error(i, b.Error())
+				continue
+			}
+		}
+		if _, ok := v.(_golignStringer); ok {
+			switch b := v.(type) {
+			case _golignStringer:
+				` + hookPkg + `.Text(i, b.String())
+				continue
+			}
+		}
+		` + hookPkg + `.Value(i, v)
 	}
 }
 `
@@ -111,7 +140,17 @@ func (s *Session) hooks() interp.Exports {
 		}),
 		"Value": reflect.ValueOf(func(i int, v any) {
 			if s.results != nil && i < len(s.results.values) {
-				s.results.values[i] = v
+				s.results.values[i] = unwrapInterpreted(v)
+			}
+		}),
+		"Error": reflect.ValueOf(func(i int, msg string) {
+			if s.results != nil && i < len(s.results.values) {
+				s.results.values[i] = errors.New(msg)
+			}
+		}),
+		"Text": reflect.ValueOf(func(i int, text string) {
+			if s.results != nil && i < len(s.results.values) {
+				s.results.values[i] = shownText(text)
 			}
 		}),
 		"Rich": reflect.ValueOf(func(i int, data, metadata map[string]any) {
@@ -241,6 +280,9 @@ func formatValue(v any) string {
 	if v == nil {
 		return "<nil>"
 	}
+	if t, ok := v.(shownText); ok {
+		return string(t)
+	}
 	if err, ok := v.(error); ok {
 		return "error: " + err.Error()
 	}
@@ -288,4 +330,42 @@ func (w panicFilter) Write(b []byte) (int, error) {
 		return len(b), nil
 	}
 	return os.Stderr.Write(b)
+}
+
+// shownText is a result's text as its String method gives it.
+type shownText string
+
+// interpretedWrapper is the type the interpreter gives a value of a type a
+// cell declared with methods when it passes it to compiled code as an
+// interface: a struct of the node that declared the type and the value.
+var interpretedWrapper = func() reflect.Type {
+	var w struct {
+		node  unsafe.Pointer
+		value reflect.Value
+	}
+	return reflect.TypeOf(w)
+}()
+
+// unwrapInterpreted returns the value v wraps when v is such a wrapper
+// (package interp's valueInterface), so that the result shows the value's
+// fields rather than the interpreter's node; v otherwise. The wrapper's
+// layout is checked field by field before its value is read.
+func unwrapInterpreted(v any) any {
+	if v == nil {
+		return nil
+	}
+	rv := reflect.ValueOf(v)
+	t := rv.Type()
+	if t.Kind() != reflect.Struct || t.Name() != "valueInterface" || t.PkgPath() != "github.com/traefik/yaegi/interp" ||
+		t.NumField() != 2 || t.Field(0).Type.Kind() != reflect.Pointer || t.Field(1).Type != interpretedWrapper.Field(1).Type ||
+		t.Field(1).Offset != interpretedWrapper.Field(1).Offset {
+		return v
+	}
+	copied := reflect.New(t).Elem()
+	copied.Set(rv)
+	inner := *(*reflect.Value)(unsafe.Pointer(copied.Field(1).UnsafeAddr()))
+	if !inner.IsValid() || !inner.CanInterface() {
+		return v
+	}
+	return inner.Interface()
 }

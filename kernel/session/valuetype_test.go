@@ -118,3 +118,33 @@ func TestCommaOKAtTopLevel(t *testing.T) {
 	}
 	expectResults(t, s, tests)
 }
+
+// TestResultsOfCellTypes checks the result of a cell whose value has a type
+// a cell declared with methods: its fields, as fmt's %v prints them, or
+// the text of its String or Error method, as fmt prints those; the
+// interpreter alone shows its own wrapper or fails ("method not found:
+// MIMEBundle").
+func TestResultsOfCellTypes(t *testing.T) {
+	s := newSession(t)
+	mustExec(t, s, `import (
+	"fmt"
+	"math"
+)
+type Point struct{ X, Y float64 }
+func (p Point) Norm() float64 { return math.Hypot(p.X, p.Y) }
+type Celsius float64
+func (c Celsius) String() string { return fmt.Sprintf("%.1f°C", float64(c)) }
+type failure struct{ code int }
+func (f failure) Error() string { return fmt.Sprint("code ", f.code) }
+pts := []Point{{3, 4}, {1, 1}}`)
+	expectResults(t, s, []resultCase{
+		{"Point{1, 2}", "{1 2}"},
+		{"pts[0]", "{3 4}"},
+		{"p := pts[1]\np", "{1 1}"},
+		{"&pts[0]", "&{3 4}"},
+		{"pts", "[{3 4} {1 1}]"},
+		{"Celsius(21.5)", "21.5°C"},
+		{"failure{7}", "error: code 7"},
+		{"math.Round(pts[0].Norm())", "5"},
+	})
+}
