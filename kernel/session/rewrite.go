@@ -247,21 +247,45 @@ func (r *rewriter) pure(e ast.Expr) bool {
 // orderArguments helps the interpreter infer the type argument of min and
 // max, which it takes from the first argument: a typed argument goes first
 // (the result does not depend on the order), and when all are constants
-// including a floating-point one, the first becomes float64.
+// (literals, or expressions of literals such as -3.0) including a
+// floating-point one, the first becomes float64.
 func orderArguments(call *ast.CallExpr) {
 	args := call.Args
 	for i, a := range args {
-		if _, lit := a.(*ast.BasicLit); !lit {
+		if !constantLiteral(a) {
 			args[0], args[i] = args[i], args[0]
 			return
 		}
 	}
 	for _, a := range args {
-		if a.(*ast.BasicLit).Kind == token.FLOAT && len(args) > 0 {
+		floating := false
+		ast.Inspect(a, func(n ast.Node) bool {
+			if lit, ok := n.(*ast.BasicLit); ok && lit.Kind == token.FLOAT {
+				floating = true
+			}
+			return !floating
+		})
+		if floating {
 			args[0] = &ast.CallExpr{Fun: ast.NewIdent("float64"), Args: []ast.Expr{args[0]}}
 			return
 		}
 	}
+}
+
+// constantLiteral tells whether e is a constant written with literals
+// only: 2, -3.5, (1 << 4) + 1.
+func constantLiteral(e ast.Expr) bool {
+	switch x := e.(type) {
+	case *ast.BasicLit:
+		return true
+	case *ast.ParenExpr:
+		return constantLiteral(x.X)
+	case *ast.UnaryExpr:
+		return x.Op != token.ARROW && x.Op != token.AND && constantLiteral(x.X)
+	case *ast.BinaryExpr:
+		return constantLiteral(x.X) && constantLiteral(x.Y)
+	}
+	return false
 }
 
 // stmt returns the rewrite of one statement (its nested blocks are

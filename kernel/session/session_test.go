@@ -454,6 +454,8 @@ func TestModernGo(t *testing.T) {
 		{"min of variable and constant", "f := 0.25\nfmt.Println(min(1, f), max(1, f))", "0.25 1\n"},
 		{"min strings", `fmt.Println(min("b", "a", "c"), max("b", "a", "c"))`, "a c\n"},
 		{"min NaN", "fmt.Println(min(1, math.NaN(), 0), max(math.NaN(), 1))", "NaN NaN\n"},
+		{"min max negative constants", "fmt.Println(math.Abs(min(-3.0, 2)), max(-1, -2), min(-(1 << 2), 3.5))", "3 -1 -4\n"},
+		{"min max declared at top level", "lo, hi := min(-1.5, 2), max(3, 1)\nfmt.Printf(\"%T %v %T %v\\n\", lo, lo, hi, hi)", "float64 -1.5 int 3\n"},
 		{"named numeric type", "type score float64\nvar a, b score = 2, 3\nfmt.Println(min(a, b))", "2\n"},
 		{"clear map", "m := map[string]int{\"a\": 1, \"b\": 2}\nclear(m)\nfmt.Println(len(m))", "0\n"},
 		{"clear slice", "xs := []int{1, 2, 3}\nclear(xs)\nfmt.Println(xs, len(xs))", "[0 0 0] 3\n"},
