@@ -70,6 +70,7 @@ func rewriteParses(t *testing.T, src string) {
 	}
 	r.typeIndexed(body.List)
 	r.convertGeneric(body.List)
+	body.List, _ = r.deferToCellEnd(body.List)
 	r.scopeCompound(body.List)
 	var out bytes.Buffer
 	if err := printer.Fprint(&out, token.NewFileSet(), file); err != nil {

@@ -66,6 +66,31 @@ func ` + recoverFunc + `() {
 	}
 }
 
+// _golignDeferred holds the calls a cell deferred at its top level.
+var ` + deferredList + ` []func()
+
+// _golignRunDeferred runs and forgets the deferred calls, last first. A
+// panicking call does not stop the others; the first panic is raised
+// again when all have run.
+func ` + deferredRunner + `() {
+	var first any
+	for len(` + deferredList + `) > 0 {
+		f := ` + deferredList + `[len(` + deferredList + `)-1]
+		` + deferredList + ` = ` + deferredList + `[:len(` + deferredList + `)-1]
+		func() {
+			defer func() {
+				if r := recover(); r != nil && first == nil {
+					first = r
+				}
+			}()
+			f()
+		}()
+	}
+	if first != nil {
+		panic(first)
+	}
+}
+
 type _golignBundler interface {
 	MIMEBundle() (map[string]any, map[string]any)
 }

@@ -118,6 +118,7 @@ type Session struct {
 	funcTypes map[string]*ast.FuncType // types of the functions cells declared
 	declPiece map[string]piece         // the piece that declared each function and method (Type.Method)
 	temps     int
+	deferred  bool // the code running deferred calls to its end
 	results   *cellResult
 	closed    bool
 
@@ -314,10 +315,19 @@ func errorReply(e *kernel.Error) kernel.ExecuteReply {
 	return kernel.ExecuteReply{Status: kernel.StatusError, Error: e}
 }
 
-// run runs Go code and returns its result, if any.
-func (s *Session) run(ctx context.Context, code string) (*bundle, *kernel.Error) {
+// run runs Go code and returns its result, if any, then the calls the
+// code deferred at its top level.
+func (s *Session) run(ctx context.Context, code string) (res *bundle, kerr *kernel.Error) {
+	defer func() {
+		if !s.deferred {
+			return
+		}
+		s.deferred = false
+		if err := s.runDeferred(ctx); err != nil && kerr == nil {
+			res, kerr = nil, s.describe(ctx, err, code)
+		}
+	}()
 	pieces := orderPieces(splitCell(code))
-	var res *bundle
 	for i, p := range pieces {
 		r, err := s.runPiece(ctx, p, i == len(pieces)-1)
 		if err != nil {
@@ -434,6 +444,10 @@ func (s *Session) runStmts(ctx context.Context, stmts []ast.Stmt, last bool) (*b
 		block.List = r.commaOK(block.List)
 		retype := r.typeIndexed(block.List)
 		r.convertGeneric(block.List)
+		var deferred bool
+		if block.List, deferred = r.deferToCellEnd(block.List); deferred {
+			s.deferred = true
+		}
 		r.scopeCompound(block.List)
 		if err := s.compileRun(ctx, block, retype...); err != nil {
 			return nil, err
