@@ -5,6 +5,8 @@ import (
 	"go/parser"
 	"reflect"
 	"testing"
+
+	"github.com/golign/golign/kernel"
 )
 
 // TestGenericResultsAtTopLevel checks that a cell's top level can declare
@@ -49,6 +51,13 @@ it := maps.Keys(m)`)
 		{"for xs := 0; xs < 1; xs++ {\n}\nlen(xs)", "3"},
 	}
 	expectResults(t, s, tests)
+	// A name nothing defines is named, although the interpreter faults on it.
+	for _, code := range []string{"ks := slices.Sorted(maps.Keys(missing))", "top := slices.Max(missing)"} {
+		reply, _ := runCell(t, s, code)
+		if reply.Status != kernel.StatusError || reply.Error.Value != "undefined: missing" {
+			t.Errorf("%q: reply %+v, want the error undefined: missing", code, reply.Error)
+		}
+	}
 }
 
 // TestGenericResultTypes checks the inference of type arguments and

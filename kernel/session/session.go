@@ -613,7 +613,9 @@ func (s *Session) execute(ctx context.Context, prog *interp.Program) (err error)
 // compileRun compiles and runs n. When the interpreter's analysis of
 // top-level declarations cannot type n ("definition loop", or a fault of
 // the interpreter as it compiles) and retype is given, n is compiled again
-// after the edits of retype (see typeIndexed).
+// after the edits of retype (see typeIndexed). When it still fails so and
+// n uses a name nothing defines, the error names it: the interpreter
+// reports some of those as such failures.
 func (s *Session) compileRun(ctx context.Context, n ast.Node, retype ...func()) error {
 	prog, err := s.compile(n)
 	var fault *faultError
@@ -624,7 +626,7 @@ func (s *Session) compileRun(ctx context.Context, n ast.Node, retype ...func()) 
 		prog, err = s.compile(n)
 	}
 	if err != nil {
-		if strings.Contains(err.Error(), "definition loop") {
+		if strings.Contains(err.Error(), "definition loop") || errors.As(err, &fault) {
 			if u := s.undefinedIn(n); u != nil {
 				return u
 			}
