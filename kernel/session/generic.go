@@ -11,8 +11,8 @@ import (
 )
 
 // The generic functions cells call are interpreted from source: the min
-// and max helpers of the prelude and the packages slices and maps of
-// stdlib.GenericSources. The interpreter instantiates them inside function
+// and max helpers of the prelude, the packages slices and maps of
+// stdlib.GenericSources and the generic functions cells declare. The interpreter instantiates them inside function
 // bodies, but its analysis of top-level statements cannot type their
 // results: mx := slices.Max(s), lo := min(a, b) or
 // ks := slices.Sorted(maps.Keys(m)) at a cell's top level fail with "nil
@@ -74,12 +74,18 @@ var constantTypes = map[token.Token]reflect.Type{
 }
 
 // genericSignature returns the signature of the generic function call
-// calls, or nil when it calls something else.
+// calls (of source, or declared by a cell), or nil when it calls something
+// else.
 func (r *rewriter) genericSignature(call *ast.CallExpr, local map[string]reflect.Type) *ast.FuncType {
 	switch f := call.Fun.(type) {
 	case *ast.Ident:
 		if f.Name == minHelper || f.Name == maxHelper {
 			return genericSignatures()[""][f.Name]
+		}
+		if _, isLocal := local[f.Name]; !isLocal && r.funcType != nil {
+			if ft := r.funcType(f.Name); ft != nil && ft.TypeParams != nil {
+				return ft
+			}
 		}
 	case *ast.SelectorExpr:
 		pkg, ok := f.X.(*ast.Ident)

@@ -36,6 +36,9 @@ it := maps.Keys(m)`)
 		{"both, n := slices.Clone(xs), len(xs)\nboth[0] = 0\nfmt.Sprint(both, xs, n)", `"[0 -1 4] [2.5 -1 4] 3"`},
 		{"mm := maps.Clone(m)\nlen(mm)", "3"},
 		{"first := slices.Min(words)\nfirst", `"apple"`},
+		// A generic function a cell declares.
+		{"func Sum[T int | float64](xs []T) T {\n\tvar s T\n\tfor _, x := range xs {\n\t\ts += x\n\t}\n\treturn s\n}\ntotal := Sum([]int{1, 2, 3})\ntotal", "6"},
+		{"func Pair[K comparable, V any](k K, v V) map[K]V {\n\treturn map[K]V{k: v}\n}\np := Pair(\"a\", xs[0])\np[\"a\"]", "2.5"},
 		// Compiled values as arguments, from an earlier cell, the same one or a call.
 		{"slices.Sort(words)\nwords[0]", `"apple"`},
 		{"fs := strings.Fields(\"b a\")\nslices.Sort(fs)\nj := slices.Index(fs, \"b\")\nj", "1"},

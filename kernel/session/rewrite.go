@@ -38,6 +38,8 @@ import (
 //   - at a cell's top level, the results of generic functions, and the
 //     compiled values passed to them, are converted to their own types,
 //     which golign infers (generic.go).
+//   - a defer at a cell's top level runs its call when the cell's code has
+//     run, once (defer.go).
 //   - go statements run their call under a recover, so that a panicking
 //     goroutine is reported on stderr instead of ending the kernel.
 //   - display constructors called as statements (display.HTML(s) on a line
