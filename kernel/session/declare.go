@@ -144,6 +144,8 @@ func (s *Session) compileDecls(ctx context.Context, f *ast.File, poison bool) er
 				s.declared[n] = kind
 			} else {
 				s.methods[n] = true
+				_, pointer := d.(*ast.FuncDecl).Recv.List[0].Type.(*ast.StarExpr)
+				s.pointerMethods[n] = pointer
 			}
 		}
 	}

@@ -40,6 +40,8 @@ import (
 //     which golign infers (generic.go).
 //   - a defer at a cell's top level runs its call when the cell's code has
 //     run, once (defer.go).
+//   - a method value at a cell's top level whose receiver is not a variable
+//     gets its receiver from a variable of its own (methodvalue.go).
 //   - go statements run their call under a recover, so that a panicking
 //     goroutine is reported on stderr instead of ending the kernel.
 //   - display constructors called as statements (display.HTML(s) on a line
@@ -64,6 +66,9 @@ type rewriter struct {
 	// importName returns the name a package is imported under, or "";
 	// importPath the path of the package imported under a name, or "".
 	importName, importPath func(string) string
+	// methodReceivers tells whether cells declared methods of the name
+	// with a value receiver and with a pointer receiver.
+	methodReceivers func(name string) (value, pointer bool)
 	// compiledFunc returns the type of function name of the compiled
 	// package imported as pkg.
 	compiledFunc func(pkg, name string) (reflect.Type, bool)

@@ -148,3 +148,23 @@ pts := []Point{{3, 4}, {1, 1}}`)
 		{"math.Round(pts[0].Norm())", "5"},
 	})
 }
+
+// TestMethodValuesAtTopLevel checks method values taken at a cell's top
+// level from receivers that are not variables: the interpreter alone binds
+// a zero receiver. A value receiver is copied where the method value is
+// taken, a pointer receiver is the element's address, as in Go.
+func TestMethodValuesAtTopLevel(t *testing.T) {
+	s := newSession(t)
+	mustExec(t, s, `type Point struct{ X, Y float64 }
+func (p Point) Sum() float64 { return p.X + p.Y }
+func (p *Point) Scale(k float64) { p.X *= k; p.Y *= k }
+pts := []Point{{3, 4}, {1, 1}}`)
+	expectResults(t, s, []resultCase{
+		{"sum := pts[0].Sum\nsum()", "7"},
+		{"byKey := map[string]Point{\"a\": {2, 2}}\nf := byKey[\"a\"].Sum\nf()", "4"},
+		{"fs := []func() float64{pts[1].Sum}\nfs[0]()", "2"},
+		{"copied := pts[0].Sum\npts[0].X = 10\ncopied()", "7"},
+		{"scale := pts[1].Scale\nscale(3)\npts[1]", "{3 3}"},
+		{"total := 0.0\nfor i := range pts {\n\tf := pts[i].Sum\n\ttotal += f()\n}\ntotal", "20"},
+	})
+}
