@@ -72,7 +72,7 @@ func (s *Session) declare(ctx context.Context, f *ast.File) error {
 	for _, d := range f.Decls {
 		if fd, ok := d.(*ast.FuncDecl); ok {
 			for _, n := range declaredNames(fd) {
-				if s.declared[n] == gocode.KindFunc || s.methods[n] {
+				if s.declared[n] == gocode.KindFunc || s.methods[n] != nil {
 					redefined[n] = true
 				}
 			}
@@ -143,9 +143,7 @@ func (s *Session) compileDecls(ctx context.Context, f *ast.File, poison bool) er
 			if kind := declKind(d); kind != "" {
 				s.declared[n] = kind
 			} else {
-				s.methods[n] = true
-				_, pointer := d.(*ast.FuncDecl).Recv.List[0].Type.(*ast.StarExpr)
-				s.pointerMethods[n] = pointer
+				s.methods[n] = d.(*ast.FuncDecl)
 			}
 		}
 	}

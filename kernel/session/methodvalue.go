@@ -4,6 +4,8 @@ import (
 	"go/ast"
 	"go/token"
 	"strings"
+
+	"github.com/golign/golign/kernel/gocode"
 )
 
 // At a cell's top level the interpreter gets method values wrong when the
@@ -79,9 +81,9 @@ func (r *rewriter) hoistMethodValues(list []ast.Stmt) []ast.Stmt {
 // methodReceivers tells whether cells declared methods named name with a
 // value receiver and with a pointer receiver.
 func (s *Session) methodReceivers(name string) (value, pointer bool) {
-	for m := range s.methods {
+	for m, d := range s.methods {
 		if strings.HasSuffix(m, "."+name) {
-			if s.pointerMethods[m] {
+			if pointerReceiver(d) {
 				pointer = true
 			} else {
 				value = true
@@ -89,4 +91,88 @@ func (s *Session) methodReceivers(name string) (value, pointer bool) {
 		}
 	}
 	return value, pointer
+}
+
+// pointerReceiver tells whether the method d has a pointer receiver.
+func pointerReceiver(d *ast.FuncDecl) bool {
+	_, star := d.Recv.List[0].Type.(*ast.StarExpr)
+	return star
+}
+
+// methodExpressions replaces, in the tree under root, each method
+// expression T.M or (*T).M of a method a cell declared by the function
+// literal it stands for,
+//
+//	func(r T, a A, b ...B) R { return r.M(a, b...) }
+//
+// The interpreter calls a method expression without its receiver
+// ("reflect: Call with too many input arguments").
+func (r *rewriter) methodExpressions(root ast.Node) {
+	if r.method == nil {
+		return
+	}
+	var parents []ast.Node
+	ast.Inspect(root, func(n ast.Node) bool {
+		if n == nil {
+			parents = parents[:len(parents)-1]
+			return true
+		}
+		if sel, ok := n.(*ast.SelectorExpr); ok && len(parents) > 0 {
+			if lit := r.methodExpression(sel); lit != nil {
+				replaceChild(parents[len(parents)-1], sel, lit)
+				return false
+			}
+		}
+		parents = append(parents, n)
+		return true
+	})
+}
+
+// methodExpression returns the function literal for sel when sel is a
+// method expression of a method a cell declared, with a receiver type
+// that is not generic; nil otherwise.
+func (r *rewriter) methodExpression(sel *ast.SelectorExpr) *ast.FuncLit {
+	var typ *ast.Ident
+	pointer := false
+	switch x := sel.X.(type) {
+	case *ast.Ident:
+		typ = x
+	case *ast.ParenExpr:
+		if star, ok := x.X.(*ast.StarExpr); ok {
+			typ, _ = star.X.(*ast.Ident)
+			pointer = true
+		}
+	}
+	if typ == nil || r.shadowed[typ.Name] != gocode.KindType {
+		return nil
+	}
+	d := r.method(typ.Name + "." + sel.Sel.Name)
+	if d == nil {
+		return nil
+	}
+	if pointerReceiver(d) && !pointer {
+		r.fail(sel.Pos(), "invalid method expression %s.%s (needs pointer receiver (*%s).%s)", typ.Name, sel.Sel.Name, typ.Name, sel.Sel.Name)
+		return nil
+	}
+	recvType := ast.Expr(ast.NewIdent(typ.Name))
+	if pointer {
+		recvType = &ast.StarExpr{X: recvType}
+	}
+	recv := r.temp("M")
+	params := &ast.FieldList{List: []*ast.Field{{Names: []*ast.Ident{recv}, Type: recvType}}}
+	call := &ast.CallExpr{Fun: &ast.SelectorExpr{X: ast.NewIdent(recv.Name), Sel: ast.NewIdent(sel.Sel.Name)}, Lparen: sel.Pos()}
+	for _, t := range fieldTypes(d.Type.Params) {
+		arg := r.temp("M")
+		params.List = append(params.List, &ast.Field{Names: []*ast.Ident{arg}, Type: t})
+		call.Args = append(call.Args, ast.NewIdent(arg.Name))
+		if _, variadic := t.(*ast.Ellipsis); variadic {
+			call.Ellipsis = sel.Pos()
+		}
+	}
+	body := ast.Stmt(&ast.ExprStmt{X: call})
+	if d.Type.Results != nil && len(d.Type.Results.List) > 0 {
+		body = &ast.ReturnStmt{Return: sel.Pos(), Results: []ast.Expr{call}}
+	}
+	return &ast.FuncLit{Type: &ast.FuncType{Func: sel.Pos(), Params: params, Results: d.Type.Results},
+		Body: &ast.BlockStmt{Lbrace: sel.Pos(), List: []ast.Stmt{body}, Rbrace: sel.End()}}
 }

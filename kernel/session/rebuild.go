@@ -42,7 +42,7 @@ func (s *Session) needsRebuild(p piece) bool {
 	changed := nameSet{}
 	for name := range namesOf(p).defines {
 		switch {
-		case s.declared[name] == gocode.KindType, s.methods[name]:
+		case s.declared[name] == gocode.KindType, s.methods[name] != nil:
 			return true
 		case s.declared[name] == gocode.KindFunc:
 			changed[name] = true

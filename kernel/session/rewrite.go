@@ -42,6 +42,8 @@ import (
 //     run, once (defer.go).
 //   - a method value at a cell's top level whose receiver is not a variable
 //     gets its receiver from a variable of its own (methodvalue.go).
+//   - a method expression T.M of a method a cell declared becomes the
+//     function literal it stands for (methodvalue.go).
 //   - go statements run their call under a recover, so that a panicking
 //     goroutine is reported on stderr instead of ending the kernel.
 //   - display constructors called as statements (display.HTML(s) on a line
@@ -69,6 +71,9 @@ type rewriter struct {
 	// methodReceivers tells whether cells declared methods of the name
 	// with a value receiver and with a pointer receiver.
 	methodReceivers func(name string) (value, pointer bool)
+	// method returns the declaration of the method Type.Method a cell
+	// declared, or nil.
+	method func(typeAndMethod string) *ast.FuncDecl
 	// compiledFunc returns the type of function name of the compiled
 	// package imported as pkg.
 	compiledFunc func(pkg, name string) (reflect.Type, bool)
@@ -108,6 +113,7 @@ func (r *rewriter) rewrite(root ast.Node) error {
 		}
 		return true
 	})
+	r.methodExpressions(root)
 	var lists []*[]ast.Stmt
 	ast.Inspect(root, func(n ast.Node) bool {
 		switch b := n.(type) {

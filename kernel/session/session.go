@@ -107,21 +107,20 @@ type Session struct {
 	// their packages; nil with Options.Symbols.
 	loader *stdlib.Loader
 
-	mu             sync.Mutex
-	in             *interp.Interpreter
-	releaser       *frameReleaser           // nil when the interpreter's frame could not be reached
-	imports        map[string]string        // name → path of the packages imported so far
-	declared       map[string]string        // top-level names the cells declared → gocode kind
-	sources        []string                 // the cells that ran without error, oldest first
-	history        []piece                  // the import and declaration pieces run, oldest first
-	methods        nameSet                  // methods the cells declared, as Type.Method
-	pointerMethods nameSet                  // those of methods with a pointer receiver
-	funcTypes      map[string]*ast.FuncType // types of the functions cells declared
-	declPiece      map[string]piece         // the piece that declared each function and method (Type.Method)
-	temps          int
-	deferred       bool // the code running deferred calls to its end
-	results        *cellResult
-	closed         bool
+	mu        sync.Mutex
+	in        *interp.Interpreter
+	releaser  *frameReleaser           // nil when the interpreter's frame could not be reached
+	imports   map[string]string        // name → path of the packages imported so far
+	declared  map[string]string        // top-level names the cells declared → gocode kind
+	sources   []string                 // the cells that ran without error, oldest first
+	history   []piece                  // the import and declaration pieces run, oldest first
+	methods   map[string]*ast.FuncDecl // methods the cells declared, by Type.Method
+	funcTypes map[string]*ast.FuncType // types of the functions cells declared
+	declPiece map[string]piece         // the piece that declared each function and method (Type.Method)
+	temps     int
+	deferred  bool // the code running deferred calls to its end
+	results   *cellResult
+	closed    bool
 
 	capture *capture
 	stdin   *stdinFeeder
@@ -187,7 +186,7 @@ func (s *Session) reset() error {
 	s.declared = map[string]string{}
 	s.sources = nil
 	s.history = nil
-	s.methods, s.pointerMethods = nameSet{}, nameSet{}
+	s.methods = map[string]*ast.FuncDecl{}
 	s.funcTypes = map[string]*ast.FuncType{}
 	s.declPiece = map[string]piece{}
 	if err := s.evalPrelude(); err != nil {
@@ -467,7 +466,7 @@ func (s *Session) evalResult(ctx context.Context, final *ast.ExprStmt) (*bundle,
 	// The position of a compiled block names its file, which scopes imports
 	// in the interpreter: every block compiled starts at its first statement.
 	r := s.newRewriter()
-	if err := r.rewrite(final.X); err != nil {
+	if err := r.rewrite(final); err != nil {
 		return nil, err
 	}
 	r.convertGenericArgs(final.X, nil)
@@ -521,7 +520,8 @@ func (s *Session) newRewriter() *rewriter {
 	r := &rewriter{shadowed: s.declared, next: &s.temps, globalType: s.globalType,
 		funcType:   func(name string) *ast.FuncType { return s.funcTypes[name] },
 		importName: s.importName, importPath: func(name string) string { return s.imports[name] },
-		compiledFunc: s.compiledFunc, methodReceivers: s.methodReceivers}
+		compiledFunc: s.compiledFunc, methodReceivers: s.methodReceivers,
+		method: func(name string) *ast.FuncDecl { return s.methods[name] }}
 	for name, p := range s.imports {
 		if p == "github.com/golign/golign/kernel/display" {
 			r.displayName = name

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/golign/golign/kernel"
@@ -167,4 +168,38 @@ pts := []Point{{3, 4}, {1, 1}}`)
 		{"scale := pts[1].Scale\nscale(3)\npts[1]", "{3 3}"},
 		{"total := 0.0\nfor i := range pts {\n\tf := pts[i].Sum\n\ttotal += f()\n}\ntotal", "20"},
 	})
+}
+
+// TestMethodExpressions checks method expressions of methods cells
+// declared, T.M and (*T).M, which the interpreter alone calls without
+// their receiver.
+func TestMethodExpressions(t *testing.T) {
+	s := newSession(t)
+	mustExec(t, s, `type Point struct{ X, Y float64 }
+func (p Point) Sum() float64 { return p.X + p.Y }
+func (p *Point) Scale(k float64) { p.X *= k; p.Y *= k }
+func (p Point) Add(qs ...Point) Point {
+	for _, q := range qs {
+		p.X, p.Y = p.X+q.X, p.Y+q.Y
+	}
+	return p
+}
+func apply(ps []Point, f func(Point) float64) (out []float64) {
+	for _, p := range ps {
+		out = append(out, f(p))
+	}
+	return out
+}`)
+	expectResults(t, s, []resultCase{
+		{"sum := Point.Sum\nsum(Point{1, 2})", "3"},
+		{"Point.Sum(Point{3, 4})", "7"},
+		{"scale := (*Point).Scale\nq := Point{1, 2}\nscale(&q, 3)\nq", "{3 6}"},
+		{"add := Point.Add\nadd(Point{1, 1}, Point{1, 1}, Point{2, 2})", "{4 4}"},
+		{"apply([]Point{{1, 1}, {2, 3}}, Point.Sum)", "[2 5]"},
+		{"func viaExpression() float64 {\n\tf := Point.Sum\n\treturn f(Point{5, 6})\n}\nviaExpression()", "11"},
+	})
+	reply, _ := runCell(t, s, "Point.Scale")
+	if reply.Status != kernel.StatusError || !strings.Contains(reply.Error.Value, "needs pointer receiver (*Point).Scale") {
+		t.Errorf("Point.Scale: reply %+v, want the error that it needs a pointer receiver", reply.Error)
+	}
 }
