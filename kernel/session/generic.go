@@ -243,9 +243,9 @@ func buildType(e ast.Expr, bound map[string]reflect.Type, params map[string]bool
 }
 
 // exprType returns the type of e when golign can tell it: a constant's
-// default type, a conversion to a predeclared type, a composite literal of
-// a predeclared composite type, the result of a generic function of
-// source, or what valueType tells; nil otherwise.
+// default type, a conversion to a predeclared type, a composite or
+// function literal written in predeclared types, the result of a generic
+// function of source, or what valueType tells; nil otherwise.
 func (r *rewriter) exprType(e ast.Expr, local map[string]reflect.Type) reflect.Type {
 	switch x := e.(type) {
 	case *ast.BasicLit:
@@ -254,6 +254,10 @@ func (r *rewriter) exprType(e ast.Expr, local map[string]reflect.Type) reflect.T
 		return r.exprType(x.X, local)
 	case *ast.CompositeLit:
 		if x.Type != nil && r.writtenInPredeclared(x.Type) {
+			return buildType(x.Type, nil, nil)
+		}
+	case *ast.FuncLit:
+		if r.writtenInPredeclared(x.Type) {
 			return buildType(x.Type, nil, nil)
 		}
 	case *ast.CallExpr:
@@ -272,12 +276,17 @@ func (r *rewriter) exprType(e ast.Expr, local map[string]reflect.Type) reflect.T
 }
 
 // writtenInPredeclared tells whether the type expression e names only
-// predeclared types the cell does not shadow.
+// predeclared types the cell does not shadow (the names of a function
+// type's parameters aside).
 func (r *rewriter) writtenInPredeclared(e ast.Expr) bool {
 	ok := true
 	ast.Inspect(e, func(n ast.Node) bool {
-		if id, isIdent := n.(*ast.Ident); isIdent && (predeclaredTypes[id.Name] == nil || r.shadowed[id.Name] != "") {
-			ok = false
+		switch n := n.(type) {
+		case *ast.Field:
+			ok = ok && r.writtenInPredeclared(n.Type)
+			return false
+		case *ast.Ident:
+			ok = ok && predeclaredTypes[n.Name] != nil && r.shadowed[n.Name] == ""
 		}
 		return ok
 	})

@@ -39,6 +39,7 @@ it := maps.Keys(m)`)
 		// A generic function a cell declares.
 		{"func Sum[T int | float64](xs []T) T {\n\tvar s T\n\tfor _, x := range xs {\n\t\ts += x\n\t}\n\treturn s\n}\ntotal := Sum([]int{1, 2, 3})\ntotal", "6"},
 		{"func Pair[K comparable, V any](k K, v V) map[K]V {\n\treturn map[K]V{k: v}\n}\np := Pair(\"a\", xs[0])\np[\"a\"]", "2.5"},
+		{"func Map[T, U any](xs []T, f func(T) U) []U {\n\tout := make([]U, 0, len(xs))\n\tfor _, x := range xs {\n\t\tout = append(out, f(x))\n\t}\n\treturn out\n}\nsq := Map([]int{1, 2}, func(x int) int { return x * x })\nsq", "[1 4]"},
 		// Compiled values as arguments, from an earlier cell, the same one or a call.
 		{"slices.Sort(words)\nwords[0]", `"apple"`},
 		{"fs := strings.Fields(\"b a\")\nslices.Sort(fs)\nj := slices.Index(fs, \"b\")\nj", "1"},
