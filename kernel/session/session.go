@@ -63,6 +63,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"log"
 	"os"
 	"reflect"
 	"runtime"
@@ -147,6 +148,11 @@ func New(opts Options) (*Session, error) {
 		return nil, err
 	}
 	s.capture, s.stdin = c, stdin
+	// The standard logger is the interpreter's own (it logs a fault
+	// before panicking with it, as log.Panic does): its lines are the
+	// kernel's log, not output of the cell the fault is reported in.
+	// Cells' package log is an instance of their own.
+	log.SetOutput(LogWriter())
 	if err := s.reset(); err != nil {
 		s.Shutdown(false)
 		return nil, err
