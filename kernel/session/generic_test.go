@@ -55,11 +55,15 @@ it := maps.Keys(m)`)
 		{"for xs := 0; xs < 1; xs++ {\n}\nlen(xs)", "3"},
 	}
 	expectResults(t, s, tests)
-	// A name nothing defines is named, although the interpreter faults on it.
+	// A name nothing defines is named, although the interpreter faults on
+	// it, and what the interpreter logs as it faults is not the cell's.
 	for _, code := range []string{"ks := slices.Sorted(maps.Keys(missing))", "top := slices.Max(missing)"} {
-		reply, _ := runCell(t, s, code)
+		reply, r := runCell(t, s, code)
 		if reply.Status != kernel.StatusError || reply.Error.Value != "undefined: missing" {
 			t.Errorf("%q: reply %+v, want the error undefined: missing", code, reply.Error)
+		}
+		if out := r.stream("stdout") + r.stream("stderr"); out != "" {
+			t.Errorf("%q: output %q, want none", code, out)
 		}
 	}
 }
