@@ -34,36 +34,54 @@ const (
 // whether there was one.
 func (r *rewriter) deferToCellEnd(list []ast.Stmt) ([]ast.Stmt, bool) {
 	found := false
-	var visit func(stmts []ast.Stmt) []ast.Stmt
-	visit = func(stmts []ast.Stmt) []ast.Stmt {
-		var out []ast.Stmt
-		for _, s := range stmts {
-			if d, ok := s.(*ast.DeferStmt); ok {
-				found = true
-				out = append(out, r.deferredCall(d)...)
-				continue
-			}
-			ast.Inspect(s, func(n ast.Node) bool {
-				switch n := n.(type) {
-				case *ast.FuncLit:
-					return false
-				case *ast.BlockStmt:
-					n.List = visit(n.List)
-				case *ast.CaseClause:
-					n.Body = visit(n.Body)
-				case *ast.CommClause:
-					n.Body = visit(n.Body)
-				default:
-					return true
-				}
-				return false
-			})
-			out = append(out, s)
+	list = rewriteLists(list, func(s ast.Stmt) []ast.Stmt {
+		if d, ok := s.(*ast.DeferStmt); ok {
+			found = true
+			return r.deferredCall(d)
 		}
-		return out
-	}
-	list = visit(list)
+		return []ast.Stmt{s}
+	})
 	return list, found
+}
+
+// rewriteLists returns list with each statement s replaced by the
+// statements each(s) returns, after the same is done in the statement
+// lists of the blocks and clauses nested in s, function literals left out:
+// the statements a cell's top level runs.
+func rewriteLists(list []ast.Stmt, each func(s ast.Stmt) []ast.Stmt) []ast.Stmt {
+	var out []ast.Stmt
+	for _, s := range list {
+		ast.Inspect(s, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.FuncLit:
+				return false
+			case *ast.BlockStmt:
+				n.List = rewriteLists(n.List, each)
+			case *ast.CaseClause:
+				n.Body = rewriteLists(n.Body, each)
+			case *ast.CommClause:
+				n.Body = rewriteLists(n.Body, each)
+			default:
+				return true
+			}
+			return false
+		})
+		out = append(out, each(s)...)
+	}
+	return out
+}
+
+// inspectOwn is ast.Inspect on the statement s without the statement
+// lists nested in it and function literals: the expressions s evaluates
+// itself.
+func inspectOwn(s ast.Stmt, f func(n ast.Node) bool) {
+	ast.Inspect(s, func(n ast.Node) bool {
+		switch n.(type) {
+		case *ast.FuncLit, *ast.BlockStmt, *ast.CaseClause, *ast.CommClause:
+			return false
+		}
+		return f(n)
+	})
 }
 
 // deferredCall returns the statements that replace d: temporaries holding

@@ -28,54 +28,38 @@ func (r *rewriter) hoistMethodValues(list []ast.Stmt) []ast.Stmt {
 	if r.methodReceivers == nil {
 		return list
 	}
-	var visit func(stmts []ast.Stmt) []ast.Stmt
-	visit = func(stmts []ast.Stmt) []ast.Stmt {
+	return rewriteLists(list, func(s ast.Stmt) []ast.Stmt {
 		var out []ast.Stmt
-		for _, s := range stmts {
-			called := map[*ast.SelectorExpr]bool{}
-			ast.Inspect(s, func(n ast.Node) bool {
-				switch n := n.(type) {
-				case *ast.FuncLit:
-					return false
-				case *ast.BlockStmt:
-					n.List = visit(n.List)
-					return false
-				case *ast.CaseClause:
-					n.Body = visit(n.Body)
-					return false
-				case *ast.CommClause:
-					n.Body = visit(n.Body)
-					return false
-				case *ast.CallExpr:
-					if sel, ok := n.Fun.(*ast.SelectorExpr); ok {
-						called[sel] = true
-					}
-				case *ast.SelectorExpr:
-					if _, ident := n.X.(*ast.Ident); ident || called[n] {
-						return true
-					}
-					value, pointer := r.methodReceivers(n.Sel.Name)
-					if value == pointer {
-						// None, or both kinds under one name.
-						return true
-					}
-					receiver := n.X
-					if pointer {
-						receiver = &ast.UnaryExpr{OpPos: n.X.Pos(), Op: token.AND, X: n.X}
-					}
-					tmp := r.temp("R")
-					tmp.NamePos = n.X.Pos()
-					out = append(out, &ast.AssignStmt{Lhs: []ast.Expr{tmp}, TokPos: n.X.Pos(), Tok: token.DEFINE, Rhs: []ast.Expr{receiver}})
-					n.X = ast.NewIdent(tmp.Name)
-					return false
+		called := map[*ast.SelectorExpr]bool{}
+		inspectOwn(s, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.CallExpr:
+				if sel, ok := n.Fun.(*ast.SelectorExpr); ok {
+					called[sel] = true
 				}
-				return true
-			})
-			out = append(out, s)
-		}
-		return out
-	}
-	return visit(list)
+			case *ast.SelectorExpr:
+				if _, ident := n.X.(*ast.Ident); ident || called[n] {
+					return true
+				}
+				value, pointer := r.methodReceivers(n.Sel.Name)
+				if value == pointer {
+					// None, or both kinds under one name.
+					return true
+				}
+				receiver := n.X
+				if pointer {
+					receiver = &ast.UnaryExpr{OpPos: n.X.Pos(), Op: token.AND, X: n.X}
+				}
+				tmp := r.temp("R")
+				tmp.NamePos = n.X.Pos()
+				out = append(out, &ast.AssignStmt{Lhs: []ast.Expr{tmp}, TokPos: n.X.Pos(), Tok: token.DEFINE, Rhs: []ast.Expr{receiver}})
+				n.X = ast.NewIdent(tmp.Name)
+				return false
+			}
+			return true
+		})
+		return append(out, s)
+	})
 }
 
 // methodReceivers tells whether cells declared methods named name with a
