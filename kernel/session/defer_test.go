@@ -14,29 +14,16 @@ import (
 func TestDeferAtTopLevel(t *testing.T) {
 	s := newSession(t)
 	mustExec(t, s, "import (\n\t\"fmt\"\n\t\"strings\"\n)\nvar _ = strings.ToUpper")
-	tests := []struct {
-		name, code, stdout, result string
-	}{
-		{"after the body", "defer fmt.Println(\"deferred\")\nfmt.Println(\"body\")", "body\ndeferred\n", ""},
-		{"not again in a later cell", "fmt.Println(\"later\")", "later\n", ""},
-		{"arguments when deferred", "v := 1\ndefer fmt.Println(\"v was\", v)\nv = 2\nv", "v was 1\n", "2"},
-		{"last first, in a loop", "for i := 0; i < 3; i++ {\n\tdefer fmt.Print(i, \" \")\n}\nfmt.Print(\"end \")", "end 2 1 0 ", ""},
-		{"in a block", "if true {\n\tdefer fmt.Println(\"in if\")\n}\nfmt.Println(\"after\")", "after\nin if\n", ""},
-		{"receiver when deferred", "var a, b strings.Builder\na.WriteString(\"A\")\nb.WriteString(\"B\")\nw := &a\ndefer fmt.Println(w.String())\nw = &b", "A\n", ""},
-		{"closure sees the end", "n := 1\ndefer func() { fmt.Println(\"n is\", n) }()\nn = 3", "n is 3\n", ""},
-		{"inside a function, its own", "func f() { defer fmt.Println(\"f done\"); fmt.Println(\"f body\") }\nf()\nfmt.Println(\"cell body\")", "f body\nf done\ncell body\n", ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r := mustExec(t, s, tt.code)
-			if got := r.stream("stdout"); got != tt.stdout {
-				t.Errorf("stdout %q, want %q", got, tt.stdout)
-			}
-			if got, _ := r.result(); got != tt.result {
-				t.Errorf("result %q, want %q", got, tt.result)
-			}
-		})
-	}
+	expectCells(t, s, []cellCase{
+		{"after the body", "defer fmt.Println(\"deferred\")\nfmt.Println(\"body\")", "", "body\ndeferred\n"},
+		{"not again in a later cell", "fmt.Println(\"later\")", "", "later\n"},
+		{"arguments when deferred", "v := 1\ndefer fmt.Println(\"v was\", v)\nv = 2\nv", "2", "v was 1\n"},
+		{"last first, in a loop", "for i := 0; i < 3; i++ {\n\tdefer fmt.Print(i, \" \")\n}\nfmt.Print(\"end \")", "", "end 2 1 0 "},
+		{"in a block", "if true {\n\tdefer fmt.Println(\"in if\")\n}\nfmt.Println(\"after\")", "", "after\nin if\n"},
+		{"calls in arguments when deferred", "var a, b strings.Builder\na.WriteString(\"A\")\nb.WriteString(\"B\")\nw := &a\ndefer fmt.Println(w.String())\nw = &b", "", "A\n"},
+		{"closure sees the end", "n := 1\ndefer func() { fmt.Println(\"n is\", n) }()\nn = 3", "", "n is 3\n"},
+		{"inside a function, its own", "func f() { defer fmt.Println(\"f done\"); fmt.Println(\"f body\") }\nf()\nfmt.Println(\"cell body\")", "", "f body\nf done\ncell body\n"},
+	})
 	// A deferred call that panics fails the cell after the others ran.
 	reply, r := runCell(t, s, "defer fmt.Println(\"still runs\")\ndefer panic(\"late\")\nfmt.Println(\"body\")")
 	if reply.Status != kernel.StatusError || !strings.Contains(reply.Error.Value, "late") {

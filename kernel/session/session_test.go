@@ -162,13 +162,37 @@ func mustExec(t *testing.T, s *Session, code string) *recorder {
 	return r
 }
 
+// cellCase is a cell, run after the cases before it in the same session,
+// with the result and standard output it must give.
+type cellCase struct {
+	name, code string
+	result     string // "" means no result
+	stdout     string
+}
+
+// expectCells runs the cells of tests in s in order, each as a subtest.
+func expectCells(t *testing.T, s *Session, tests []cellCase) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := mustExec(t, s, tt.code)
+			got, ok := r.result()
+			if tt.result == "" && ok {
+				t.Errorf("result %q, want none", got)
+			}
+			if tt.result != "" && got != tt.result {
+				t.Errorf("result %q (present %v), want %q", got, ok, tt.result)
+			}
+			if out := r.stream("stdout"); out != tt.stdout {
+				t.Errorf("stdout %q, want %q", out, tt.stdout)
+			}
+		})
+	}
+}
+
 func TestCellsResultsAndState(t *testing.T) {
 	s := newSession(t)
-	tests := []struct {
-		name, code string
-		result     string // "" means no result
-		stdout     string
-	}{
+	expectCells(t, s, []cellCase{
 		{"define", "x := 3", "", ""},
 		{"value of expression", "x", "3", ""},
 		{"string", `s := "ab"; s + s`, `"abab"`, ""},
@@ -185,22 +209,7 @@ func TestCellsResultsAndState(t *testing.T) {
 		{"two values", "import \"strconv\"\nstrconv.Atoi(\"12\")", "12, <nil>", ""},
 		{"reimport", "import \"fmt\"\nimport \"strconv\"\nfmt.Sprint(strconv.Itoa(5))", `"5"`, ""},
 		{"type with method", "type point struct{ x, y float64 }\nfunc (p point) norm1() float64 { return p.x + p.y }\npoint{1, 2}.norm1()", "3", ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r := mustExec(t, s, tt.code)
-			got, ok := r.result()
-			if tt.result == "" && ok {
-				t.Errorf("result %q, want none", got)
-			}
-			if tt.result != "" && got != tt.result {
-				t.Errorf("result %q (present %v), want %q", got, ok, tt.result)
-			}
-			if out := r.stream("stdout"); out != tt.stdout {
-				t.Errorf("stdout %q, want %q", out, tt.stdout)
-			}
-		})
-	}
+	})
 }
 
 func TestOutputCapture(t *testing.T) {
