@@ -116,23 +116,30 @@ func (r *rewriter) genericResults(call *ast.CallExpr, local map[string]reflect.T
 	}
 	types := fieldTypes(sig.Params)
 	bound := map[string]reflect.Type{}
-	for i, arg := range call.Args {
-		var pt ast.Expr
-		switch {
-		case len(types) == 0:
-			return nil
-		case i < len(types)-1:
-			pt = types[i]
-		default:
-			pt = types[len(types)-1]
-			if e, ok := pt.(*ast.Ellipsis); ok {
-				pt = e.Elt
-			} else if i >= len(types) {
+	// Typed arguments first, then constants with their default types, as
+	// Go infers.
+	for _, constants := range []bool{false, true} {
+		for i, arg := range call.Args {
+			var pt ast.Expr
+			switch {
+			case len(types) == 0:
 				return nil
+			case i < len(types)-1:
+				pt = types[i]
+			default:
+				pt = types[len(types)-1]
+				if e, ok := pt.(*ast.Ellipsis); ok {
+					pt = e.Elt
+				} else if i >= len(types) {
+					return nil
+				}
 			}
-		}
-		if t := r.exprType(arg, local); t != nil {
-			unify(pt, t, params, bound)
+			if constantLiteral(arg) != constants {
+				continue
+			}
+			if t := r.exprType(arg, local); t != nil {
+				unify(pt, t, params, bound)
+			}
 		}
 	}
 	var out []reflect.Type

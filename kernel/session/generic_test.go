@@ -100,6 +100,8 @@ func TestGenericResultTypes(t *testing.T) {
 		{"maps.Clone(m)", []reflect.Type{reflect.TypeFor[map[string]int]()}},
 		{"slices.Concat(words, words)", []reflect.Type{reflect.TypeFor[[]string]()}},
 		{"slices.Clone([]int{1})", []reflect.Type{reflect.TypeFor[[]int]()}},
+		{"slices.Insert([]float64{}, 0, 1)", []reflect.Type{reflect.TypeFor[[]float64]()}},
+		{maxHelper + "(2, xs[0])", []reflect.Type{reflect.TypeFor[float64]()}},
 		// Not determined: an unknown argument, a function that is not generic.
 		{"slices.Max(unknown)", nil},
 		{"len(xs)", nil},
