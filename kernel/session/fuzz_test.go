@@ -68,8 +68,7 @@ func rewriteParses(t *testing.T, src string) {
 	if r.rewrite(body) != nil {
 		return
 	}
-	r.typeIndexed(body.List)
-	r.convertGeneric(body.List)
+	r.typeTopLevel(body.List)
 	body.List, _ = r.deferToCellEnd(body.List)
 	r.scopeCompound(body.List)
 	var out bytes.Buffer

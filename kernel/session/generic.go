@@ -89,7 +89,7 @@ func (r *rewriter) genericSignature(call *ast.CallExpr, local map[string]reflect
 		}
 	case *ast.SelectorExpr:
 		pkg, ok := f.X.(*ast.Ident)
-		if !ok || r.shadowed[pkg.Name] != "" || r.importPath == nil {
+		if !ok || !r.isPackage(pkg) {
 			return nil
 		}
 		if _, isLocal := local[pkg.Name]; isLocal {
@@ -298,48 +298,6 @@ func (r *rewriter) writtenInPredeclared(e ast.Expr) bool {
 		return ok
 	})
 	return ok
-}
-
-// convertGeneric converts, in each top-level short variable declaration of
-// list, the values that are results of a generic function of source to
-// their own type when the cell can write it: x := slices.Max(s) becomes
-// x := (int)(slices.Max(s)), which the interpreter's analysis types. The
-// arguments of those functions in the expression statements and
-// assignments of list are converted too (see convertGenericArgs). The
-// conversions change nothing at run time.
-func (r *rewriter) convertGeneric(list []ast.Stmt) {
-	local := map[string]reflect.Type{}
-	for _, s := range list {
-		switch s := s.(type) {
-		case *ast.ExprStmt:
-			r.convertGenericArgs(s.X, local)
-		case *ast.AssignStmt:
-			for _, e := range s.Rhs {
-				r.convertGenericArgs(e, local)
-			}
-		}
-		as, ok := s.(*ast.AssignStmt)
-		if !ok || as.Tok != token.DEFINE {
-			continue
-		}
-		generic := make([]bool, len(as.Rhs))
-		for i, e := range as.Rhs {
-			call, isCall := e.(*ast.CallExpr)
-			generic[i] = isCall && r.genericSignature(call, local) != nil
-		}
-		types := r.noteDefines(as, local)
-		if len(as.Lhs) != len(as.Rhs) || len(types) != len(as.Rhs) {
-			continue
-		}
-		for i, e := range as.Rhs {
-			if !generic[i] || types[i] == nil {
-				continue
-			}
-			if te := r.typeExpr(types[i]); te != nil {
-				as.Rhs[i] = r.conversion(e, types[i], te)
-			}
-		}
-	}
 }
 
 // convertGenericArgs converts, in the calls of generic functions of source

@@ -448,8 +448,7 @@ func (s *Session) runStmts(ctx context.Context, stmts []ast.Stmt, last bool) (*b
 			return nil, err
 		}
 		block.List = r.commaOK(block.List)
-		retype := r.typeIndexed(block.List)
-		r.convertGeneric(block.List)
+		retype := r.typeTopLevel(block.List)
 		block.List = r.hoistMethodValues(block.List)
 		var deferred bool
 		if block.List, deferred = r.deferToCellEnd(block.List); deferred {
@@ -621,7 +620,7 @@ func (s *Session) execute(ctx context.Context, prog *interp.Program) (err error)
 // compileRun compiles and runs n. When the interpreter's analysis of
 // top-level declarations cannot type n ("definition loop", or a fault of
 // the interpreter as it compiles) and retype is given, n is compiled again
-// after the edits of retype (see typeIndexed). When it still fails so and
+// after the edits of retype (see typeTopLevel). When it still fails so and
 // n uses a name nothing defines, the error names it: the interpreter
 // reports some of those as such failures.
 func (s *Session) compileRun(ctx context.Context, n ast.Node, retype ...func()) error {

@@ -13,28 +13,56 @@ import (
 // or ms := strings.Fields(s)) as an opaque compiled value, and its analysis
 // of top-level declarations cannot index such a value: a later top-level
 // r := rows[2] fails with "constant definition loop", although the same
-// expression compiles inside a function. typeIndexed converts the indexed
+// expression compiles inside a function. typeTopLevel converts the indexed
 // value to its own type in the right-hand sides of top-level declarations,
 // r := ([]linalign.Row)(rows)[2], which the analysis types as a slice. The
 // conversion changes nothing at run time. The type is the run-time type of
 // a variable of an earlier cell, or, for one the same statements declare
 // from a call of a compiled package's function, that function's result.
 
-// typeIndexed returns the conversions of the index and slice expressions
-// on global variables in the values of the top-level short variable
-// declarations of list, each as a function making it. They are made only
-// when the interpreter cannot compile list as written: a conversion to a
-// type of the cell's own declaring is not always compiled right.
-func (r *rewriter) typeIndexed(list []ast.Stmt) []func() {
+// typeTopLevel types the top-level statements of list for the
+// interpreter's analysis. It converts, in place, the results of generic
+// functions of source that short variable declarations assign, and the
+// compiled values passed to those functions, to their own types (see
+// generic.go). It returns the conversions of the index and slice
+// expressions on global variables in the values of the declarations, each
+// as a function making it: those are made only when the interpreter cannot
+// compile list as written, since a conversion to a type of the cell's own
+// declaring is not always compiled right.
+func (r *rewriter) typeTopLevel(list []ast.Stmt) []func() {
 	var edits []func()
-	local := map[string]reflect.Type{} // names list declares before the statement at hand, with their compiled types
+	local := map[string]reflect.Type{} // names list declares before the statement at hand, with their types
 	for _, s := range list {
+		switch s := s.(type) {
+		case *ast.ExprStmt:
+			r.convertGenericArgs(s.X, local)
+		case *ast.AssignStmt:
+			for _, e := range s.Rhs {
+				r.convertGenericArgs(e, local)
+			}
+		}
 		as, ok := s.(*ast.AssignStmt)
 		if !ok || as.Tok != token.DEFINE {
 			continue
 		}
 		edits = append(edits, r.typeIndexedIn(as, local)...)
-		r.noteDefines(as, local)
+		generic := make([]bool, len(as.Rhs))
+		for i, e := range as.Rhs {
+			call, isCall := e.(*ast.CallExpr)
+			generic[i] = isCall && r.genericSignature(call, local) != nil
+		}
+		types := r.noteDefines(as, local)
+		if len(types) != len(as.Rhs) {
+			continue
+		}
+		for i, e := range as.Rhs {
+			if !generic[i] || types[i] == nil {
+				continue
+			}
+			if te := r.typeExpr(types[i]); te != nil {
+				as.Rhs[i] = r.conversion(e, types[i], te)
+			}
+		}
 	}
 	return edits
 }
